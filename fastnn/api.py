@@ -1,0 +1,169 @@
+"""The idiomatic API: ``fastnn.train``, ``fastnn.predict`` and ``fastnn.predict_proba``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastnn import _driver
+from fastnn._typing import FloatArray, Parameters
+from fastnn._validation import (
+    check_choice,
+    check_layer_dims,
+    check_learning_rate,
+    check_num_iterations,
+    check_parameters,
+    check_print_every,
+    check_X,
+    check_XY,
+)
+from fastnn.backends import get_backend, resolve_backend
+from fastnn.reference.activations import HIDDEN_ACTIVATIONS
+from fastnn.reference.initializers import INITIALIZERS, initialize_parameters
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    parameters : dict
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ...}``, in the training dtype.
+    costs : (num_iterations,) array
+        The cost at every iteration, before that iteration's step.
+    hidden_activation : str
+    backend : str
+    """
+
+    parameters: Parameters
+    costs: FloatArray
+    hidden_activation: str
+    backend: str
+
+    def predict(self, X) -> FloatArray:
+        """Classes (0.0 or 1.0) for the columns of ``X``, shape ``(1, m)``."""
+        return predict(self.parameters, X, self.hidden_activation, backend=self.backend)
+
+    def predict_proba(self, X) -> FloatArray:
+        """Probabilities of class 1 for the columns of ``X``, shape ``(1, m)``."""
+        return predict_proba(self.parameters, X, self.hidden_activation, backend=self.backend)
+
+
+def train(
+    X,
+    Y,
+    layer_dims: Sequence[int],
+    *,
+    hidden_activation: str = "relu",
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    init: str = "lecun",
+    seed: int | None = 1,
+    initial_parameters: Parameters | None = None,
+    dtype=None,
+    backend: str | None = None,
+    print_every: int = 0,
+) -> TrainResult:
+    """Train an L-layer binary classifier by full-batch gradient descent.
+
+    The defaults are the course's deep application: ReLU hidden layers, a sigmoid
+    output, learning rate 0.0075, ``randn / sqrt(n_{l-1})`` weights drawn with seed 1.
+
+    Parameters
+    ----------
+    X : (n_x, m) array_like
+        One example per column. float32 stays float32; other real dtypes become float64.
+    Y : (1, m) array_like
+        Labels, 0 or 1.
+    layer_dims : sequence of int
+        ``[n_x, n_1, ..., n_{L-1}, 1]``.
+    hidden_activation : {"relu", "leaky_relu", "tanh", "sigmoid"}
+    learning_rate : float
+    num_iterations : int
+    init : {"lecun", "he", "xavier", "small", "zeros"}
+        Used when ``initial_parameters`` is None.
+    seed : int or None
+        Seed of the initialisation (a local random stream; the global one is untouched).
+    initial_parameters : dict, optional
+        Starting point; copied, never modified.
+    dtype : {None, "float32", "float64"}
+        Overrides the dtype taken from ``X``.
+    backend : {None, "numpy", "numba"}
+        None picks the fastest installed.
+    print_every : int
+        Print the cost every this many iterations and at the last one (0: silent).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For inputs of the wrong shape, type or value.
+    FloatingPointError
+        If the cost stops being finite (training diverged).
+    """
+    X, Y = check_XY(X, Y, dtype)
+    dims = check_layer_dims(layer_dims, X.shape[0])
+    check_choice("hidden_activation", hidden_activation, HIDDEN_ACTIVATIONS)
+    check_choice("init", init, INITIALIZERS)
+    learning_rate = check_learning_rate(learning_rate)
+    num_iterations = check_num_iterations(num_iterations)
+    print_every = check_print_every(print_every)
+    backend = resolve_backend(backend)
+    if initial_parameters is None:
+        parameters = initialize_parameters(dims, init, seed, X.dtype)
+    else:
+        parameters = check_parameters(initial_parameters, X.shape[0], X.dtype)
+        given = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1)]
+        if given != dims:
+            raise ValueError(f"initial_parameters have layer sizes {given} but layer_dims is {dims}")
+
+    def report(i: int, cost: float) -> None:
+        print(f"Cost after iteration {i}: {cost:.6f}")
+
+    parameters, costs = _driver.run(
+        X,
+        Y,
+        parameters,
+        hidden_activation,
+        learning_rate,
+        num_iterations,
+        backend,
+        report_at=_driver.report_points(num_iterations, print_every, last=True) if print_every else (),
+        report=report,
+    )
+    return TrainResult(parameters, costs, hidden_activation, backend)
+
+
+def predict_proba(parameters: Parameters, X, hidden_activation: str = "relu", *, backend: str | None = None) -> FloatArray:
+    """Probabilities of class 1, shape ``(1, m)``.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}`` with ``W1`` of shape ``(n_1, n_x)``.
+    X : (n_x, m) array_like
+    hidden_activation : str
+        The activation the network was trained with.
+    backend : {None, "numpy", "numba"}
+    """
+    X = check_X(X)
+    parameters = check_parameters(parameters, X.shape[0], X.dtype)
+    check_choice("hidden_activation", hidden_activation, HIDDEN_ACTIVATIONS)
+    return get_backend(backend).predict_proba(parameters, X, hidden_activation)
+
+
+def predict(parameters: Parameters, X, hidden_activation: str = "relu", *, backend: str | None = None) -> FloatArray:
+    """Classes, ``1.0`` where the probability exceeds 0.5 else ``0.0``; shape ``(1, m)``."""
+    A = predict_proba(parameters, X, hidden_activation, backend=backend)
+    return (A > 0.5).astype(A.dtype)
+
+
+def accuracy(predictions: np.ndarray, Y) -> float:
+    """Fraction of columns where ``predictions`` equals ``Y``."""
+    return float(np.mean(np.asarray(predictions) == np.asarray(Y)))

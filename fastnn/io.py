@@ -1,0 +1,121 @@
+"""Saving and loading parameters: ``.npz`` files written atomically, read without pickle."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from fastnn._typing import Parameters
+
+#: Version of the file layout written by :func:`save`.
+FORMAT_VERSION = 1
+_META_KEY = "__fastnn_metadata__"
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def save(path: str | os.PathLike, parameters: Parameters, **metadata) -> Path:
+    """Write ``parameters`` and JSON ``metadata`` to an ``.npz`` file, atomically.
+
+    The file is written to a temporary name in the same folder, flushed and fsynced,
+    then renamed over ``path``: a crash leaves either the old file or the new one.
+
+    Parameters
+    ----------
+    path : str or PathLike
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}``.
+    **metadata
+        JSON-serialisable values (NumPy scalars and arrays are converted).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    from fastnn import __version__
+    from fastnn._validation import check_parameters
+
+    params = check_parameters(parameters)
+    L = len(params) // 2
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "fastnn_version": __version__,
+        "layer_dims": [params["W1"].shape[1]] + [params[f"W{l}"].shape[0] for l in range(1, L + 1)],
+        "dtype": str(params["W1"].dtype),
+        **_jsonable(metadata),
+    }
+    try:
+        meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    except TypeError as exc:
+        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **params, **{_META_KEY: meta_bytes})
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load(path: str | os.PathLike) -> tuple[Parameters, dict]:
+    """Read a file written by :func:`save`; returns ``(parameters, metadata)``.
+
+    Loads with ``allow_pickle=False`` and checks shapes against the metadata.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is truncated, corrupted, holds pickled objects, or was not written by fastnn.
+    """
+    from fastnn._validation import check_parameters
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such parameter file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if _META_KEY not in data.files:
+                raise ValueError(f"{path} is not a fastnn parameter file (no fastnn metadata entry)")
+            meta = json.loads(bytes(data[_META_KEY]).decode())
+            arrays = {k: data[k] for k in data.files if k != _META_KEY}
+    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable fastnn parameter file ({type(exc).__name__}: {exc})") from None
+    except ValueError as exc:
+        if "pickle" in str(exc).lower() or "allow_pickle" in str(exc):
+            raise ValueError(f"{path} holds pickled objects; fastnn never loads those") from None
+        raise ValueError(f"{path} is not a readable fastnn parameter file ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{path}: unsupported fastnn file format {meta.get('format_version') if isinstance(meta, dict) else meta!r}")
+    try:
+        parameters = check_parameters(arrays)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: stored parameters are inconsistent: {exc}") from None
+    L = len(parameters) // 2
+    dims = [parameters["W1"].shape[1]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+    if dims != meta.get("layer_dims"):
+        raise ValueError(f"{path}: parameters have layer sizes {dims} but the metadata says {meta.get('layer_dims')}")
+    return parameters, meta

@@ -1,0 +1,48 @@
+"""The one place where kernels' compile options are set.
+
+Environment variables, read once at import:
+
+``FASTNN_CACHE``
+    ``1`` (default) caches compiled kernels on disk next to the package (or under
+    ``NUMBA_CACHE_DIR`` when that is set); ``0`` compiles afresh in every process.
+``FASTNN_FASTMATH``
+    ``1`` (default) lets *reductions* (sums over a row) be reassociated, so LLVM can
+    vectorize them; ``0`` turns that off. No flag that assumes "no NaN" or "no inf" is
+    ever used: NaN in must give NaN out, and ``np.isnan`` must not lie.
+
+Elementwise kernels never get fastmath flags: contracting ``1 - t * t`` into a fused
+multiply-add, say, would move results by far more than the 4 ulp the parity tests allow
+where ``t`` is close to 1.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numba
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "1" if default else "0").strip().lower()
+    return value not in ("0", "false", "no", "off", "")
+
+
+CACHE = _flag("FASTNN_CACHE", True)
+FASTMATH = _flag("FASTNN_FASTMATH", True)
+
+#: Options every kernel is compiled with. ``error_model="numpy"`` makes x / 0 give inf or
+#: NaN as NumPy does (and lets divisions vectorize) instead of raising.
+COMMON = {"cache": CACHE, "nogil": True, "error_model": "numpy"}
+
+#: Flags for reduction kernels: reassociation only.
+REDUCTION_FASTMATH = {"reassoc"} if FASTMATH else False
+
+
+def elementwise(func):
+    """Compile an elementwise kernel (no fastmath)."""
+    return numba.njit(fastmath=False, **COMMON)(func)
+
+
+def reduction(func):
+    """Compile a kernel that sums (reassociation allowed when ``FASTNN_FASTMATH`` is on)."""
+    return numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)(func)

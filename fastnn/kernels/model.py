@@ -1,0 +1,204 @@
+"""The L-layer network: compiled twins of :mod:`fastnn.reference.model`.
+
+:func:`gradient_descent` is the training loop of the ``"numba"`` backend: every buffer
+is allocated once before the first iteration; each iteration is BLAS products into
+those buffers plus one compiled pass per layer for bias and activation (forward) and
+for derivative and ``db`` (backward). ``dA0``, the gradient with respect to ``X``, is
+never computed: training does not need it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fastnn._typing import FloatArray, Parameters
+from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels.activations import BACKWARD_FROM_A, FORWARD, _bias_add, _flat, _neg_abs, _out, _prepare, constants
+from fastnn.kernels.layers import linear_activation_backward, linear_activation_forward, linear_backward
+from fastnn.reference.model import n_layers
+
+
+@reduction
+def _sigmoid_xent(z, e, y, a_out, dz_out, one):
+    """One pass over the output unit: ``A``, ``dZ = A - Y``, and the summed stable loss.
+
+    ``e`` holds ``exp(-|z|)`` from NumPy's ufunc, so ``A`` is the reference's to the bit
+    (``dZ = A - 1`` would turn a 1-ulp difference in ``A`` into hundreds). Returns
+    ``(sum of losses, sum of dZ)``. ``a_out`` may be ``z``: each element is read before
+    it is written.
+    """
+    cost = 0.0
+    dz_sum = 0.0
+    for j in range(z.size):
+        zj = z[j]
+        yj = y[j]
+        ej = e[j]
+        a = one / (one + ej) if zj >= 0 else ej / (one + ej)
+        cost += max(zj, 0.0) - zj * yj + math.log1p(ej)
+        d = a - yj
+        a_out[j] = a
+        dz_out[j] = d
+        dz_sum += d
+    return cost, dz_sum
+
+
+@reduction
+def _log_true_class(a, y):
+    total = 0.0
+    for j in range(a.size):
+        total += math.log(a[j] if y[j] == 1 else 1 - a[j])
+    return total
+
+
+@elementwise
+def _descend(W, dW, lr, m):
+    # The reference's W - lr * (dW / m), element for element.
+    for i in range(W.size):
+        W[i] = W[i] - lr * (dW[i] / m)
+
+
+def L_model_forward(X: FloatArray, parameters: Parameters, hidden_activation: str = "relu") -> tuple[FloatArray, list]:
+    """Forward pass; returns ``(AL, caches)`` like the reference."""
+    caches = []
+    A = X
+    L = n_layers(parameters)
+    for l in range(1, L + 1):
+        activation = hidden_activation if l < L else "sigmoid"
+        A, cache = linear_activation_forward(A, parameters[f"W{l}"], parameters[f"b{l}"], activation)
+        caches.append(cache)
+    return A, caches
+
+
+def compute_cost(AL: FloatArray, Y: FloatArray) -> float:
+    """Binary cross-entropy of probabilities ``AL``, as the reference (compiled)."""
+    AL, Y = _prepare(AL, Y)
+    return AL.dtype.type(-_log_true_class(_flat(AL), _flat(Y)) / Y.shape[1])
+
+
+def sigmoid_cross_entropy(
+    ZL: FloatArray, Y: FloatArray, out_A: FloatArray | None = None, out_dZ: FloatArray | None = None
+) -> tuple[FloatArray, float, FloatArray]:
+    """``(AL, cost, dZL)`` from the logits in one pass; see the reference's twin."""
+    ZL, Y = _prepare(ZL, Y)
+    AL = _out(out_A, ZL.shape, ZL.dtype)
+    dZ = _out(out_dZ, ZL.shape, ZL.dtype)
+    z = _flat(ZL)
+    _neg_abs(z, _flat(dZ))
+    e = np.exp(_flat(dZ))
+    cost, _ = _sigmoid_xent(z, e, _flat(Y), _flat(AL), _flat(dZ), constants(ZL.dtype)["one"])
+    return AL, ZL.dtype.type(cost / Y.shape[1]), dZ
+
+
+def L_model_backward(AL: FloatArray, Y: FloatArray, caches: list, hidden_activation: str = "relu") -> dict:
+    """Gradients of :func:`L_model_forward`, with the fused ``dZL = AL - Y``; like the reference."""
+    grads = {}
+    L = len(caches)
+    linear_cache, _ = caches[L - 1]
+    dZL = np.subtract(AL, Y)
+    grads[f"dA{L - 1}"], grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(dZL, linear_cache)
+    for l in reversed(range(1, L)):
+        grads[f"dA{l - 1}"], grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
+            grads[f"dA{l}"], caches[l - 1], hidden_activation
+        )
+    return grads
+
+
+def update_parameters(parameters: Parameters, grads: dict, learning_rate: float, out: Parameters | None = None) -> Parameters:
+    """``W - learning_rate * dW`` for every parameter, into ``out`` (``out=parameters``: in place)."""
+    out = {key: np.array(value, order="C") for key, value in parameters.items()} if out is None else out
+    for key, value in out.items():
+        lr = value.dtype.type(learning_rate)
+        grad = np.ascontiguousarray(grads[f"d{key}"], dtype=value.dtype)
+        _descend(_flat(value), _flat(grad), lr, value.dtype.type(1))
+    return out
+
+
+def predict_proba(parameters: Parameters, X: FloatArray, hidden_activation: str = "relu") -> FloatArray:
+    """Probabilities of class 1, ``(1, m)``: the forward pass in place, no caches kept."""
+    (X,) = _prepare(X)
+    L = n_layers(parameters)
+    A = X
+    for l in range(1, L + 1):
+        W, b = _prepare(parameters[f"W{l}"], parameters[f"b{l}"])
+        Z = np.matmul(W, A)
+        FORWARD[hidden_activation if l < L else "sigmoid"](Z, b, Z, np.empty_like(Z))
+        A = Z
+    return A
+
+
+def predict(parameters: Parameters, X: FloatArray, hidden_activation: str = "relu") -> FloatArray:
+    """Classes, 1.0 where the probability exceeds 0.5, else 0.0; shape ``(1, m)``."""
+    AL = predict_proba(parameters, X, hidden_activation)
+    return (AL > 0.5).astype(AL.dtype)
+
+
+class _Workspace:
+    """Every buffer one training iteration needs, allocated once."""
+
+    def __init__(self, dims: list[int], m: int, dtype: np.dtype):
+        L = len(dims) - 1
+        # A[l] holds Z[l] then, in place, A[l]; A[0] is X.
+        self.A = [None] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)]
+        widest = max(dims[1:L], default=1)
+        self.scratch = np.empty((widest, m), dtype)
+        # dZ[l] for hidden layers lives in one of two ping-pong buffers.
+        self.grad = [np.empty((widest, m), dtype), np.empty((widest, m), dtype)]
+        self.dZL = np.empty((1, m), dtype)
+        self.dW = [None] + [np.empty((dims[l], dims[l - 1]), dtype) for l in range(1, L + 1)]
+        self.db = [None] + [np.empty((dims[l], 1), dtype) for l in range(1, L + 1)]
+
+
+def gradient_descent(
+    X: FloatArray,
+    Y: FloatArray,
+    parameters: Parameters,
+    hidden_activation: str,
+    learning_rate: float,
+    num_iterations: int,
+) -> tuple[Parameters, FloatArray]:
+    """Full-batch gradient descent; same arguments and results as the reference's twin."""
+    X, Y = _prepare(X, Y)
+    dtype = X.dtype
+    L = n_layers(parameters)
+    m = X.shape[1]
+    W = [None] + [np.array(parameters[f"W{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
+    b = [None] + [np.array(parameters[f"b{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
+    dims = [X.shape[0]] + [W[l].shape[0] for l in range(1, L + 1)]
+    ws = _Workspace(dims, m, dtype)
+    A, dW, db = ws.A, ws.dW, ws.db
+    A[0] = X
+    forward = FORWARD[hidden_activation]
+    backward = BACKWARD_FROM_A[hidden_activation]
+    one = constants(dtype)["one"]
+    lr, m_t = dtype.type(learning_rate), dtype.type(m)
+    y = _flat(Y)
+    e = np.empty(m, dtype)
+    costs = np.empty(num_iterations, dtype)
+    for it in range(num_iterations):
+        for l in range(1, L):
+            np.matmul(W[l], A[l - 1], out=A[l])
+            forward(A[l], b[l], A[l], ws.scratch[: dims[l]])
+        np.matmul(W[L], A[L - 1], out=A[L])
+        _bias_add(A[L], b[L])
+        zL = _flat(A[L])
+        _neg_abs(zL, e)
+        np.exp(e, out=e)
+        cost, dz_sum = _sigmoid_xent(zL, e, y, zL, _flat(ws.dZL), one)
+        costs[it] = cost / m
+        db[L][0, 0] = dz_sum
+        dZ = ws.dZL
+        for l in range(L, 0, -1):
+            np.matmul(dZ, A[l - 1].T, out=dW[l])
+            if l > 1:
+                dA = ws.grad[l % 2][: dims[l - 1]]
+                np.matmul(W[l].T, dZ, out=dA)
+                backward(dA, A[l - 1], db[l - 1])
+                dZ = dA
+            _descend(_flat(W[l]), _flat(dW[l]), lr, m_t)
+            _descend(_flat(b[l]), _flat(db[l]), lr, m_t)
+    out = {}
+    for l in range(1, L + 1):
+        out[f"W{l}"], out[f"b{l}"] = W[l], b[l]
+    return out, costs
