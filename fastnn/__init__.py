@@ -4,9 +4,22 @@
 the course's helpers, ``fastnn.reference`` as the NumPy oracle.
 """
 
-from fastnn.api import TrainResult, accuracy, predict, predict_proba, train
-from fastnn.backends import available_backends
-
 __version__ = "0.1.0"
 
-__all__ = ["TrainResult", "accuracy", "available_backends", "predict", "predict_proba", "train", "__version__"]
+from fastnn import io  # noqa: E402
+from fastnn.api import TrainResult, accuracy, predict, predict_proba, train  # noqa: E402
+from fastnn.backends import available_backends  # noqa: E402
+from fastnn.io import load, save  # noqa: E402
+
+__all__ = [
+    "TrainResult",
+    "__version__",
+    "accuracy",
+    "available_backends",
+    "io",
+    "load",
+    "predict",
+    "predict_proba",
+    "save",
+    "train",
+]

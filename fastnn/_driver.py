@@ -43,9 +43,11 @@ def run(
         stops.append(num_iterations)
     for stop in stops:
         if stop > start:
-            parameters, costs[start:stop] = module.gradient_descent(
-                X, Y, parameters, hidden_activation, learning_rate, stop - start
-            )
+            # A diverging run overflows in its products; it is reported below, by iteration.
+            with np.errstate(over="ignore", invalid="ignore"):
+                parameters, costs[start:stop] = module.gradient_descent(
+                    X, Y, parameters, hidden_activation, learning_rate, stop - start
+                )
         check_costs(costs[start:stop], start, learning_rate)
         if report is not None and stop - 1 in points:
             report(stop - 1, costs[stop - 1])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 import numpy.typing as npt
 
 #: A float32 or float64 NumPy array.
-FloatArray = npt.NDArray[Union[np.float32, np.float64]]
+FloatArray = npt.NDArray[np.float32 | np.float64]
 
 #: Parameters in the course's notation: ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``.
 Parameters = dict[str, np.ndarray]

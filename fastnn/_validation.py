@@ -89,9 +89,7 @@ def check_XY(X, Y, dtype=None) -> tuple[np.ndarray, np.ndarray]:
     if Y.ndim != 2 or Y.shape[0] != 1:
         raise ValueError(f"Y must have shape (1, m) = (1, {X.shape[1]}); got an array of shape {Y.shape}")
     if Y.shape[1] != X.shape[1]:
-        raise ValueError(
-            f"X and Y disagree on the number of examples: X has {X.shape[1]} columns, Y has {Y.shape[1]}"
-        )
+        raise ValueError(f"X and Y disagree on the number of examples: X has {X.shape[1]} columns, Y has {Y.shape[1]}")
     check_finite("Y", Y)
     values = np.unique(Y)
     bad = values[(values != 0) & (values != 1)]
@@ -157,9 +155,7 @@ def check_parameters(parameters, n_x: int | None = None, dtype: np.dtype | None 
     L = len(parameters) // 2
     expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
     if L == 0 or set(parameters) != expected:
-        raise ValueError(
-            f"parameters must have keys W1, b1, ..., WL, bL; got {sorted(parameters)}"
-        )
+        raise ValueError(f"parameters must have keys W1, b1, ..., WL, bL; got {sorted(parameters)}")
     out = {}
     n_prev = n_x
     for l in range(1, L + 1):

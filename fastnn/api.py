@@ -140,7 +140,9 @@ def train(
     return TrainResult(parameters, costs, hidden_activation, backend)
 
 
-def predict_proba(parameters: Parameters, X, hidden_activation: str = "relu", *, backend: str | None = None) -> FloatArray:
+def predict_proba(
+    parameters: Parameters, X, hidden_activation: str = "relu", *, backend: str | None = None
+) -> FloatArray:
     """Probabilities of class 1, shape ``(1, m)``.
 
     Parameters

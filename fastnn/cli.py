@@ -21,9 +21,36 @@ from fastnn.reference.initializers import INITIALIZERS
 
 # Settings per data set when the command line leaves them out: the course's own.
 _PRESETS = {
-    "planar": {"layers": None, "hidden": [4], "activation": "tanh", "lr": 1.2, "iterations": 10000, "init": "small", "seed": 2, "print_every": 1000},
-    "cat": {"layers": None, "hidden": [20, 7, 5], "activation": "relu", "lr": 0.0075, "iterations": 2500, "init": "lecun", "seed": 1, "print_every": 100},
-    "npz": {"layers": None, "hidden": [20, 7, 5], "activation": "relu", "lr": 0.0075, "iterations": 2500, "init": "lecun", "seed": 1, "print_every": 100},
+    "planar": {
+        "layers": None,
+        "hidden": [4],
+        "activation": "tanh",
+        "lr": 1.2,
+        "iterations": 10000,
+        "init": "small",
+        "seed": 2,
+        "print_every": 1000,
+    },
+    "cat": {
+        "layers": None,
+        "hidden": [20, 7, 5],
+        "activation": "relu",
+        "lr": 0.0075,
+        "iterations": 2500,
+        "init": "lecun",
+        "seed": 1,
+        "print_every": 100,
+    },
+    "npz": {
+        "layers": None,
+        "hidden": [20, 7, 5],
+        "activation": "relu",
+        "lr": 0.0075,
+        "iterations": 2500,
+        "init": "lecun",
+        "seed": 1,
+        "print_every": 100,
+    },
 }
 
 
@@ -36,7 +63,9 @@ def _layers(text: str) -> list[int]:
     try:
         dims = [int(part) for part in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--layers takes comma-separated ints such as 12288,20,7,5,1, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"--layers takes comma-separated ints such as 12288,20,7,5,1, got {text!r}"
+        ) from None
     return dims
 
 
@@ -55,8 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fastnn {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     t = sub.add_parser("train", help="train a network and save its parameters")
-    t.add_argument("--data", help="the course's cat folder or train_catvnoncat.h5, or an .npz with X (n_x, m) and Y (1, m); default: the planar flower")
-    t.add_argument("--layers", type=_layers, help="layer sizes, e.g. 12288,20,7,5,1 (default: the course's for the data)")
+    t.add_argument(
+        "--data",
+        help="the course's cat folder or train_catvnoncat.h5, or an .npz with X (n_x, m) and Y (1, m); "
+        "default: the planar flower",
+    )
+    t.add_argument(
+        "--layers", type=_layers, help="layer sizes, e.g. 12288,20,7,5,1 (default: the course's for the data)"
+    )
     t.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation")
     t.add_argument("--lr", type=float, help="learning rate")
     t.add_argument("--iterations", type=_positive_int, help="gradient-descent iterations")
@@ -114,13 +149,25 @@ def run_train(args: argparse.Namespace) -> int:
         print_every=print_every,
     )
     train_acc = accuracy(result.predict(X), Y)
-    dev_acc = accuracy(predict(result.parameters, X_dev.astype(result.parameters["W1"].dtype), activation, backend=result.backend), Y_dev) if X_dev.shape[1] else float("nan")
+    dev_acc = (
+        accuracy(
+            predict(result.parameters, X_dev.astype(result.parameters["W1"].dtype), activation, backend=result.backend),
+            Y_dev,
+        )
+        if X_dev.shape[1]
+        else float("nan")
+    )
     print(f"train accuracy: {100 * train_acc:.2f} %  ({X.shape[1]} examples)")
     print(f"dev accuracy:   {100 * dev_acc:.2f} %  ({X_dev.shape[1]} examples)")
     final_cost = float(result.costs[-1]) if result.costs.size else None
     path = io.save(
-        args.out, result.parameters, hidden_activation=activation, backend=result.backend,
-        data=kind, final_cost=final_cost, num_iterations=int(result.costs.size),
+        args.out,
+        result.parameters,
+        hidden_activation=activation,
+        backend=result.backend,
+        data=kind,
+        final_cost=final_cost,
+        num_iterations=int(result.costs.size),
     )
     print(f"saved parameters to {path}")
     return 0

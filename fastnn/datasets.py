@@ -92,7 +92,9 @@ def load_planar_dataset() -> tuple[np.ndarray, np.ndarray]:
     return X.T, Y.T
 
 
-def train_dev_test_split(X: np.ndarray, Y: np.ndarray, dev: int | float | None = None, test: int | float | None = None, seed: int = 0):
+def train_dev_test_split(
+    X: np.ndarray, Y: np.ndarray, dev: int | float | None = None, test: int | float | None = None, seed: int = 0
+):
     """Shuffle the columns of ``X``, ``Y`` and split them into train, dev and test sets.
 
     Defaults follow the course's advice: 60/20/20 for small sets; for large sets dev and

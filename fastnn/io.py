@@ -109,7 +109,9 @@ def load(path: str | os.PathLike) -> tuple[Parameters, dict]:
             raise ValueError(f"{path} holds pickled objects; fastnn never loads those") from None
         raise ValueError(f"{path} is not a readable fastnn parameter file ({exc})") from None
     if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path}: unsupported fastnn file format {meta.get('format_version') if isinstance(meta, dict) else meta!r}")
+        raise ValueError(
+            f"{path}: unsupported fastnn file format {meta.get('format_version') if isinstance(meta, dict) else meta!r}"
+        )
     try:
         parameters = check_parameters(arrays)
     except (ValueError, TypeError) as exc:

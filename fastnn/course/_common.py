@@ -28,12 +28,22 @@ def fit(
     """
     X, Y = check_XY(X, Y)
     return fit_checked(
-        X, Y, check_parameters(parameters, X.shape[0], X.dtype), hidden_activation, check_learning_rate(learning_rate),
-        check_num_iterations(num_iterations), backend, print_every, print_last, line,
+        X,
+        Y,
+        check_parameters(parameters, X.shape[0], X.dtype),
+        hidden_activation,
+        check_learning_rate(learning_rate),
+        check_num_iterations(num_iterations),
+        backend,
+        print_every,
+        print_last,
+        line,
     )
 
 
-def fit_checked(X, Y, parameters, hidden_activation, learning_rate, num_iterations, backend, print_every, print_last, line):
+def fit_checked(
+    X, Y, parameters, hidden_activation, learning_rate, num_iterations, backend, print_every, print_last, line
+):
     """:func:`fit` for inputs already validated."""
     points = _driver.report_points(num_iterations, print_every, print_last)
     return _driver.run(

@@ -91,8 +91,16 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
     """
     n_x, n_h, n_y = layers_dims
     parameters, costs = fit(
-        X, Y, initialize_parameters(n_x, n_h, n_y), "relu", learning_rate, num_iterations, backend,
-        print_every=100 if print_cost else 0, print_last=print_cost, line=_LINE,
+        X,
+        Y,
+        initialize_parameters(n_x, n_h, n_y),
+        "relu",
+        learning_rate,
+        num_iterations,
+        backend,
+        print_every=100 if print_cost else 0,
+        print_last=print_cost,
+        line=_LINE,
     )
     return parameters, every_hundred(costs, last=True)
 
@@ -107,8 +115,16 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, 
         The cost at iterations 0, 100, 200, ... and at the last one.
     """
     parameters, costs = fit(
-        X, Y, initialize_parameters_deep(layers_dims), "relu", learning_rate, num_iterations, backend,
-        print_every=100 if print_cost else 0, print_last=print_cost, line=_LINE,
+        X,
+        Y,
+        initialize_parameters_deep(layers_dims),
+        "relu",
+        learning_rate,
+        num_iterations,
+        backend,
+        print_every=100 if print_cost else 0,
+        print_last=print_cost,
+        line=_LINE,
     )
     return parameters, every_hundred(costs, last=True)
 

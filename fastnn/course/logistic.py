@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnn.api import predict_proba
 from fastnn._validation import check_learning_rate, check_num_iterations, check_parameters, check_XY
+from fastnn.api import predict_proba
 from fastnn.course._common import every_hundred, fit_checked
 from fastnn.reference import activations as _act
 
@@ -52,8 +52,16 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
     learning_rate = check_learning_rate(learning_rate)
     num_iterations = check_num_iterations(num_iterations)
     parameters, costs = fit_checked(
-        X, Y, start, "sigmoid", learning_rate, max(num_iterations - 1, 0), backend,
-        print_every=100 if print_cost else 0, print_last=False, line="Cost after iteration {}: {:f}",
+        X,
+        Y,
+        start,
+        "sigmoid",
+        learning_rate,
+        max(num_iterations - 1, 0),
+        backend,
+        print_every=100 if print_cost else 0,
+        print_last=False,
+        line="Cost after iteration {}: {:f}",
     )
     w, b = parameters["W1"].T.copy(), float(parameters["b1"][0, 0])
     grads, cost = propagate(w, b, X, Y)

@@ -65,8 +65,16 @@ def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, backend=None):
     """
     n_x, _, n_y = layer_sizes(X, Y)
     parameters, _ = fit(
-        X, Y, initialize_parameters(n_x, n_h, n_y), "tanh", 1.2, num_iterations, backend,
-        print_every=1000 if print_cost else 0, print_last=False, line="Cost after iteration {}: {:f}",
+        X,
+        Y,
+        initialize_parameters(n_x, n_h, n_y),
+        "tanh",
+        1.2,
+        num_iterations,
+        backend,
+        print_every=1000 if print_cost else 0,
+        print_last=False,
+        line="Cost after iteration {}: {:f}",
     )
     return parameters
 

@@ -175,7 +175,7 @@ def _bias_leaky_relu(Z, b, A, slope):
 # Helpers shared with the layer and model kernels
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def constants(dtype: np.dtype) -> dict[str, np.floating]:
     """The scalars kernels need, in ``dtype``."""
     t = np.dtype(dtype).type

@@ -105,7 +105,9 @@ def L_model_backward(AL: FloatArray, Y: FloatArray, caches: list, hidden_activat
     return grads
 
 
-def update_parameters(parameters: Parameters, grads: dict, learning_rate: float, out: Parameters | None = None) -> Parameters:
+def update_parameters(
+    parameters: Parameters, grads: dict, learning_rate: float, out: Parameters | None = None
+) -> Parameters:
     """``W - learning_rate * dW`` for every parameter, into ``out`` (``out=parameters``: in place)."""
     out = {key: np.array(value, order="C") for key, value in parameters.items()} if out is None else out
     for key, value in out.items():

@@ -17,7 +17,12 @@ from fastnn.reference.activations import (
     tanh_backward,
 )
 from fastnn.reference.initializers import INITIALIZERS, initialize_parameters
-from fastnn.reference.layers import linear_activation_backward, linear_activation_forward, linear_backward, linear_forward
+from fastnn.reference.layers import (
+    linear_activation_backward,
+    linear_activation_forward,
+    linear_backward,
+    linear_forward,
+)
 from fastnn.reference.model import (
     L_model_backward,
     L_model_forward,

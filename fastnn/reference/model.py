@@ -18,9 +18,7 @@ def n_layers(parameters: Parameters) -> int:
     return len(parameters) // 2
 
 
-def L_model_forward(
-    X: FloatArray, parameters: Parameters, hidden_activation: str = "relu"
-) -> tuple[FloatArray, list]:
+def L_model_forward(X: FloatArray, parameters: Parameters, hidden_activation: str = "relu") -> tuple[FloatArray, list]:
     """Forward pass: ``L - 1`` hidden layers, then a sigmoid output unit.
 
     Returns
@@ -98,9 +96,7 @@ def L_model_backward(
 
 def update_parameters(parameters: Parameters, grads: dict, learning_rate: float) -> Parameters:
     """One gradient-descent step ``W -= learning_rate * dW``; returns new arrays."""
-    return {
-        key: value - value.dtype.type(learning_rate) * grads[f"d{key}"] for key, value in parameters.items()
-    }
+    return {key: value - value.dtype.type(learning_rate) * grads[f"d{key}"] for key, value in parameters.items()}
 
 
 def predict_proba(parameters: Parameters, X: FloatArray, hidden_activation: str = "relu") -> FloatArray:

@@ -1,0 +1,200 @@
+"""``fastnn.train`` / ``predict`` against the reference, scikit-learn and PyTorch, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import reference as R
+
+BACKENDS = ("numpy", "numba")
+
+
+def blobs(n_x=5, m=60, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m))
+    Y = (X[0] + 0.5 * X[1] ** 2 + 0.3 * rng.standard_normal(m) > 0.5).astype(float)[None, :]
+    return X.astype(dtype), Y
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_train_matches_reference_loop(backend, activation):
+    X, Y = blobs()
+    result = fastnn.train(
+        X, Y, [5, 6, 3, 1], hidden_activation=activation, learning_rate=0.1, num_iterations=50, backend=backend
+    )
+    start = R.initialize_parameters([5, 6, 3, 1], "lecun", 1)
+    ref_params, ref_costs = R.gradient_descent(X, Y, start, activation, 0.1, 50)
+    assert result.costs.shape == (50,)
+    np.testing.assert_allclose(result.costs, ref_costs, rtol=1e-9)
+    for key in ref_params:
+        np.testing.assert_allclose(result.parameters[key], ref_params[key], rtol=1e-9, atol=1e-13)
+    np.testing.assert_array_equal(result.predict(X), R.predict(ref_params, X, activation))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_float32_in_float32_out(backend):
+    X, Y = blobs(dtype=np.float32)
+    result = fastnn.train(X, Y, [5, 4, 1], num_iterations=5, backend=backend)
+    assert result.costs.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in result.parameters.values())
+    assert fastnn.predict_proba(result.parameters, X, backend=backend).dtype == np.float32
+    result64 = fastnn.train(X, Y, [5, 4, 1], num_iterations=5, backend=backend, dtype="float64")
+    assert result64.costs.dtype == np.float64
+
+
+def test_print_every(capsys):
+    X, Y = blobs()
+    fastnn.train(X, Y, [5, 3, 1], num_iterations=25, print_every=10)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"Cost after iteration {i}" for i in (0, 10, 20, 24)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_inputs_and_initial_parameters_are_not_mutated(backend):
+    X, Y = blobs()
+    X = np.asfortranarray(X)
+    X.flags.writeable = False
+    init = R.initialize_parameters([5, 4, 1], "he", 3)
+    before = {k: v.copy() for k, v in init.items()}
+    result = fastnn.train(X, Y, [5, 4, 1], num_iterations=10, initial_parameters=init, backend=backend)
+    for key in init:
+        np.testing.assert_array_equal(init[key], before[key])
+        assert result.parameters[key] is not init[key]
+
+
+def test_zero_iterations_returns_the_start():
+    X, Y = blobs()
+    result = fastnn.train(X, Y, [5, 4, 1], num_iterations=0)
+    assert result.costs.shape == (0,)
+    start = R.initialize_parameters([5, 4, 1], "lecun", 1)
+    for key in start:
+        np.testing.assert_array_equal(result.parameters[key], start[key])
+
+
+def test_divergence_raises_floating_point_error():
+    X, Y = blobs()
+    with pytest.raises(FloatingPointError, match=r"iteration \d+ \(learning_rate=1e\+300\)"):
+        fastnn.train(X * 1e3, Y, [5, 50, 1], learning_rate=1e300, num_iterations=20, init="he")
+
+
+BAD_INPUTS = [
+    (dict(X=np.full((5, 60), np.nan)), ValueError, "X contains NaN"),
+    (dict(X=np.full((5, 60), np.inf)), ValueError, "X contains infinity"),
+    (dict(X=np.ones(60)), ValueError, "X must be 2-D"),
+    (dict(X=np.ones((5, 60), dtype=complex)), TypeError, "complex"),
+    (dict(X=np.array([["a"] * 60] * 5)), TypeError, "string"),
+    (dict(X=np.ones((5, 0)), Y=np.ones((1, 0))), ValueError, "X is empty"),
+    (dict(Y=np.ones((1, 59))), ValueError, "X has 60 columns, Y has 59"),
+    (dict(Y=np.ones((60, 1))), ValueError, r"Y must have shape \(1, m\)"),
+    (dict(Y=np.full((1, 60), 2.0)), ValueError, "Y must hold only 0 and 1.*2.0"),
+    (dict(layer_dims=[4, 3, 1]), ValueError, r"layer_dims\[0\] is 4 but X has n_x = 5"),
+    (dict(layer_dims=[5, 3, 2]), ValueError, r"layer_dims\[-1\] must be 1"),
+    (dict(layer_dims=[5, 0, 1]), ValueError, "at least 1"),
+    (dict(layer_dims="5,3,1"), TypeError, "layer_dims"),
+    (dict(learning_rate=0.0), ValueError, "learning_rate must be positive"),
+    (dict(learning_rate=float("nan")), ValueError, "learning_rate must be positive and finite"),
+    (dict(num_iterations=-1), ValueError, "num_iterations must be >= 0"),
+    (dict(num_iterations=2.5), TypeError, "num_iterations must be an int"),
+    (
+        dict(hidden_activation="softmax"),
+        ValueError,
+        "unknown hidden_activation 'softmax'; valid values are: 'sigmoid', 'tanh', 'relu', 'leaky_relu'",
+    ),
+    (dict(init="glorot"), ValueError, "unknown init 'glorot'"),
+    (dict(dtype="float16"), ValueError, "unknown dtype"),
+    (dict(backend="cuda"), ValueError, "unknown backend 'cuda'; valid values are: 'numpy', 'numba'"),
+    (dict(initial_parameters={"W1": np.ones((3, 5))}), ValueError, "keys W1, b1"),
+    (
+        dict(
+            initial_parameters={
+                "W1": np.ones((3, 4)),
+                "b1": np.zeros((3, 1)),
+                "W2": np.ones((1, 3)),
+                "b2": np.zeros((1, 1)),
+            }
+        ),
+        ValueError,
+        "X has n_x = 5",
+    ),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("bad, error, message", BAD_INPUTS, ids=[m[:30] for _, _, m in BAD_INPUTS])
+def test_bad_input_gets_a_clear_error(bad, error, message, backend):
+    X, Y = blobs()
+    args = dict(X=X, Y=Y, layer_dims=[5, 3, 1], num_iterations=2)
+    args.update(bad)
+    if "backend" not in bad:
+        args["backend"] = backend
+    with pytest.raises(error, match=message):
+        fastnn.train(args.pop("X"), args.pop("Y"), args.pop("layer_dims"), **args)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_predict_rejects_parameters_of_the_wrong_shape(backend):
+    X, Y = blobs()
+    params = R.initialize_parameters([5, 3, 1])
+    with pytest.raises(ValueError, match=r"W1 has shape \(3, 5\) but X has n_x = 4"):
+        fastnn.predict(params, X[:4], backend=backend)
+    with pytest.raises(ValueError, match="X contains NaN"):
+        fastnn.predict(params, np.full_like(X, np.nan), backend=backend)
+
+
+def test_cost_curve_equals_scikit_learn():
+    """MLPClassifier(solver="sgd", batch_size=m, momentum=0, alpha=0) is full-batch gradient
+    descent; started from the same weights it must trace the same cost curve."""
+    sklearn = pytest.importorskip("sklearn.neural_network")
+    X, Y = blobs(m=80)
+    dims, lr, n = [5, 6, 4, 1], 0.05, 30
+    result = fastnn.train(X, Y, dims, learning_rate=lr, num_iterations=n, init="he", seed=4)
+    start = R.initialize_parameters(dims, "he", 4)
+    clf = sklearn.MLPClassifier(
+        hidden_layer_sizes=tuple(dims[1:-1]),
+        activation="relu",
+        solver="sgd",
+        batch_size=X.shape[1],
+        learning_rate_init=lr,
+        momentum=0.0,
+        alpha=0.0,
+        shuffle=False,
+        random_state=0,
+    )
+    clf.partial_fit(X.T, Y.ravel(), classes=[0.0, 1.0])  # allocates; its weights are replaced next
+    L = len(dims) - 1
+    clf.coefs_ = [start[f"W{l}"].T.copy() for l in range(1, L + 1)]
+    clf.intercepts_ = [start[f"b{l}"].ravel().copy() for l in range(1, L + 1)]
+    sk_costs = []
+    for _ in range(n):
+        clf.partial_fit(X.T, Y.ravel())
+        sk_costs.append(clf.loss_)
+    np.testing.assert_allclose(result.costs, sk_costs, rtol=1e-9)
+
+
+def test_one_step_gradients_equal_pytorch_autograd():
+    torch = pytest.importorskip("torch")
+    X, Y = blobs(m=40)
+    dims = [5, 7, 3, 1]
+    for activation, torch_act in [
+        ("relu", torch.relu),
+        ("tanh", torch.tanh),
+        ("sigmoid", torch.sigmoid),
+        ("leaky_relu", lambda z: torch.nn.functional.leaky_relu(z, 0.01)),
+    ]:
+        params = R.initialize_parameters(dims, "he", 7)
+        AL, caches = R.L_model_forward(X, params, activation)
+        grads = R.L_model_backward(AL, Y, caches, activation)
+        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+        A = torch.tensor(X)
+        L = len(dims) - 1
+        for l in range(1, L + 1):
+            Z = t[f"W{l}"] @ A + t[f"b{l}"]
+            A = torch_act(Z) if l < L else Z
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(A, torch.tensor(Y))
+        loss.backward()
+        assert loss.item() == pytest.approx(R.compute_cost(AL, Y), rel=1e-12)
+        for key in params:
+            np.testing.assert_allclose(grads[f"d{key}"], t[key].grad.numpy(), rtol=1e-10, atol=1e-14)
