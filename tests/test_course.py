@@ -215,18 +215,26 @@ def test_planar_nn_model(planar_data, backend):
 
 def test_planar_backends_agree_through_the_stable_stretch(planar_data):
     """Learning rate 1.2 makes this run unstable after about iteration 7,000: rounding
-    differences of 1e-16 then grow to 1e-4 even between two NumPy implementations that only
-    sum in a different order. So: 1e-9 relative through iteration 7,000, then equal accuracy."""
+    differences of 1e-16 then grow to 1e-4 and more even between two NumPy implementations
+    that only sum in a different order, and which of a few boundary points lands on which
+    side is a coin flip. So: costs within 1e-9 relative and identical predictions through
+    iteration 7,000; at 10,000, the same accuracy as the course reports it (``%d`` percent),
+    at least 90 % on both."""
     from fastnn import kernels as K
     from fastnn import reference as R
 
     X, Y = planar_data
     Y = Y.astype(float)
     start = planar.initialize_parameters(2, 4, 1)
-    ref_params, ref_costs = R.gradient_descent(X, Y, start, "tanh", 1.2, 10000)
-    comp_params, comp_costs = K.gradient_descent(X, Y, start, "tanh", 1.2, 10000)
-    np.testing.assert_allclose(comp_costs[:7001], ref_costs[:7001], rtol=1e-9)
-    assert np.mean(R.predict(ref_params, X, "tanh") == Y) == np.mean(K.predict(comp_params, X, "tanh") == Y)
+    ref_params, ref_costs = R.gradient_descent(X, Y, start, "tanh", 1.2, 7001)
+    comp_params, comp_costs = K.gradient_descent(X, Y, start, "tanh", 1.2, 7001)
+    np.testing.assert_allclose(comp_costs, ref_costs, rtol=1e-9)
+    np.testing.assert_array_equal(R.predict(ref_params, X, "tanh"), K.predict(comp_params, X, "tanh"))
+    ref_params, _ = R.gradient_descent(X, Y, ref_params, "tanh", 1.2, 2999)
+    comp_params, _ = K.gradient_descent(X, Y, comp_params, "tanh", 1.2, 2999)
+    ref_acc = np.mean(R.predict(ref_params, X, "tanh") == Y)
+    comp_acc = np.mean(K.predict(comp_params, X, "tanh") == Y)
+    assert int(ref_acc * 100) == int(comp_acc * 100) and min(ref_acc, comp_acc) >= 0.90
 
 
 def test_initialisations_reproduce_the_notebooks_streams():

@@ -1,9 +1,10 @@
 """Activations and their derivatives: compiled twins of :mod:`fastnn.reference.activations`.
 
-Same names, same table keys, plus ``out=`` buffers. The plain-arithmetic parts are
-Numba loops, which LLVM vectorizes; ``exp`` and ``tanh`` are NumPy's SIMD ufuncs writing
-into the same buffers, because a Numba loop calling them compiles to scalar libm calls
-(3 to 14 ns an element here, against NumPy's 0.5: see ``shared/PERF.md``).
+Same names, same table keys, plus ``out=`` buffers. Every kernel is one Numba loop that
+LLVM vectorizes: ``exp`` and ``tanh`` come from :mod:`fastnn.kernels._vmath`, written as
+plain arithmetic, because a loop calling ``math.exp`` or ``np.tanh`` compiles to one scalar
+libm call per element (see ``shared/PERF.md``). sigmoid and tanh are within 2 and 3 ulp of
+the reference; float32 inputs go through float64 and are rounded once.
 
 The ``*_from_A`` derivatives compute ``dZ = dA * g'(Z)`` from the forward output ``A``
 (``A (1 - A)``, ``1 - A**2``, ``A > 0``), so training never keeps ``Z`` and never takes a
@@ -22,6 +23,7 @@ import numpy as np
 
 from fastnn._typing import FloatArray
 from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels._vmath import sigmoid_grad_scalar, sigmoid_scalar, tanh_grad_scalar, tanh_scalar
 from fastnn.reference.activations import LEAKY_SLOPE
 
 # ---------------------------------------------------------------------------------------
@@ -35,11 +37,15 @@ def _neg_abs(z, out):
 
 
 @elementwise
-def _sigmoid_from_exp(z, e, out, one):
-    # e = exp(-|z|); the two branches are the reference's, so results agree to the bit.
+def _sigmoid(z, out):
     for i in range(z.size):
-        ei = e[i]
-        out[i] = one / (one + ei) if z[i] >= 0 else ei / (one + ei)
+        out[i] = sigmoid_scalar(float(z[i]))
+
+
+@elementwise
+def _tanh(z, out):
+    for i in range(z.size):
+        out[i] = tanh_scalar(float(z[i]))
 
 
 @elementwise
@@ -57,17 +63,15 @@ def _leaky_relu(z, out, slope):
 
 
 @elementwise
-def _sigmoid_backward(dA, s, out, one):
+def _sigmoid_backward(dA, z, out):
     for i in range(dA.size):
-        si = s[i]
-        out[i] = dA[i] * si * (one - si)
+        out[i] = float(dA[i]) * sigmoid_grad_scalar(float(z[i]))
 
 
 @elementwise
-def _tanh_backward(dA, t, out, one):
+def _tanh_backward(dA, z, out):
     for i in range(dA.size):
-        ti = t[i]
-        out[i] = dA[i] * (one - ti * ti)
+        out[i] = float(dA[i]) * tanh_grad_scalar(float(z[i]))
 
 
 @elementwise
@@ -87,28 +91,15 @@ def _leaky_relu_backward(dA, z, out, slope):
 
 
 @reduction
-def _sigmoid_dz_db(dA, A, db, one):
+def _scale_dz_db(dA, D, db):
+    # D = g'(Z) in float64, written by the forward pass (sigmoid and tanh: 1 - A or 1 - A**2
+    # would cancel); float64 so that float32 data is rounded once, as in sigmoid_backward.
     n, m = dA.shape
     for i in range(n):
         acc = 0.0  # float64 even for float32 data: m can be 60,000
         for j in range(m):
-            a = A[i, j]
-            d = dA[i, j] * a * (one - a)
-            dA[i, j] = d
-            acc += d
-        db[i, 0] = acc
-
-
-@reduction
-def _tanh_dz_db(dA, A, db, one):
-    n, m = dA.shape
-    for i in range(n):
-        acc = 0.0  # float64 even for float32 data: m can be 60,000
-        for j in range(m):
-            a = A[i, j]
-            d = dA[i, j] * (one - a * a)
-            dA[i, j] = d
-            acc += d
+            dA[i, j] = float(dA[i, j]) * D[i, j]
+            acc += float(dA[i, j])
         db[i, 0] = acc
 
 
@@ -121,7 +112,7 @@ def _relu_dz_db(dA, A, db, zero):
         for j in range(m):
             d = zero if A[i, j] <= zero else dA[i, j]
             dA[i, j] = d
-            acc += d
+            acc += float(d)
         db[i, 0] = acc
 
 
@@ -133,7 +124,7 @@ def _leaky_relu_dz_db(dA, A, db, slope):
         for j in range(m):
             d = dA[i, j] * slope if A[i, j] <= 0 else dA[i, j]
             dA[i, j] = d
-            acc += d
+            acc += float(d)
         db[i, 0] = acc
 
 
@@ -147,6 +138,50 @@ def _bias_add(Z, b):
         bi = b[i, 0]
         for j in range(m):
             Z[i, j] += bi
+
+
+@elementwise
+def _bias_sigmoid(Z, b, A):
+    n, m = Z.shape
+    for i in range(n):
+        bi = b[i, 0]
+        for j in range(m):
+            z = Z[i, j] + bi
+            Z[i, j] = z
+            A[i, j] = sigmoid_scalar(float(z))
+
+
+@elementwise
+def _bias_tanh(Z, b, A):
+    n, m = Z.shape
+    for i in range(n):
+        bi = b[i, 0]
+        for j in range(m):
+            z = Z[i, j] + bi
+            Z[i, j] = z
+            A[i, j] = tanh_scalar(float(z))
+
+
+@elementwise
+def _bias_sigmoid_grad(Z, b, A, D):
+    n, m = Z.shape
+    for i in range(n):
+        bi = b[i, 0]
+        for j in range(m):
+            z = float(Z[i, j] + bi)
+            A[i, j] = sigmoid_scalar(z)
+            D[i, j] = sigmoid_grad_scalar(z)
+
+
+@elementwise
+def _bias_tanh_grad(Z, b, A, D):
+    n, m = Z.shape
+    for i in range(n):
+        bi = b[i, 0]
+        for j in range(m):
+            z = float(Z[i, j] + bi)
+            A[i, j] = tanh_scalar(z)
+            D[i, j] = tanh_grad_scalar(z)
 
 
 @elementwise
@@ -215,18 +250,16 @@ def sigmoid(Z: FloatArray, out: FloatArray | None = None) -> FloatArray:
     """``1 / (1 + exp(-Z))`` in the reference's stable form; see :func:`fastnn.reference.sigmoid`."""
     (Z,) = _prepare(Z)
     out = _out_like(out, Z)
-    zf, of = _flat(Z), _flat(out)
-    _neg_abs(zf, of)
-    np.exp(of, out=of)
-    _sigmoid_from_exp(zf, of, of, constants(Z.dtype)["one"])
+    _sigmoid(_flat(Z), _flat(out))
     return out
 
 
 def tanh(Z: FloatArray, out: FloatArray | None = None) -> FloatArray:
-    """Hyperbolic tangent (NumPy's SIMD ufunc into ``out``)."""
+    """Hyperbolic tangent."""
     (Z,) = _prepare(Z)
     out = _out_like(out, Z)
-    return np.tanh(Z, out=out)
+    _tanh(_flat(Z), _flat(out))
+    return out
 
 
 def relu(Z: FloatArray, out: FloatArray | None = None) -> FloatArray:
@@ -249,8 +282,7 @@ def sigmoid_backward(dA: FloatArray, Z: FloatArray, out: FloatArray | None = Non
     """``dZ = dA * s * (1 - s)`` with ``s = sigmoid(Z)``."""
     dA, Z = _prepare(dA, Z)
     out = _out_like(out, dA)
-    s = sigmoid(Z, out=out)
-    _sigmoid_backward(_flat(dA), _flat(s), _flat(out), constants(dA.dtype)["one"])
+    _sigmoid_backward(_flat(dA), _flat(Z), _flat(out))
     return out
 
 
@@ -258,8 +290,7 @@ def tanh_backward(dA: FloatArray, Z: FloatArray, out: FloatArray | None = None) 
     """``dZ = dA * (1 - tanh(Z)**2)``."""
     dA, Z = _prepare(dA, Z)
     out = _out_like(out, dA)
-    np.tanh(Z, out=out)
-    _tanh_backward(_flat(dA), _flat(out), _flat(out), constants(dA.dtype)["one"])
+    _tanh_backward(_flat(dA), _flat(Z), _flat(out))
     return out
 
 
@@ -294,35 +325,31 @@ DERIVATIVES = {
 }
 
 
-def _bias_sigmoid(Z: np.ndarray, b: np.ndarray, A: np.ndarray, scratch: np.ndarray) -> None:
-    _bias_add(Z, b)
-    zf, sf = _flat(Z), _flat(scratch)
-    _neg_abs(zf, sf)
-    np.exp(sf, out=sf)
-    _sigmoid_from_exp(zf, sf, _flat(A), constants(Z.dtype)["one"])
-
-
-def _bias_tanh(Z: np.ndarray, b: np.ndarray, A: np.ndarray, scratch: np.ndarray) -> None:
-    _bias_add(Z, b)
-    np.tanh(Z, out=A)
-
-
-#: ``FORWARD[name](Z, b, A, scratch)``: ``Z <- Z + b`` and ``A <- g(Z)`` in one pass over
-#: the output (plus NumPy's ufunc for exp/tanh). ``A`` may be ``Z`` itself (training keeps
-#: no ``Z``); ``scratch`` is a C-contiguous buffer of ``Z``'s shape that may be overwritten
-#: and may be ``A`` when ``A`` is not ``Z``.
+#: ``FORWARD[name](Z, b, A)``: ``Z <- Z + b`` and ``A <- g(Z)`` in one pass over the
+#: output. ``A`` may be ``Z`` itself (training keeps no ``Z``).
 FORWARD = {
     "sigmoid": _bias_sigmoid,
     "tanh": _bias_tanh,
-    "relu": lambda Z, b, A, scratch: _bias_relu(Z, b, A, constants(Z.dtype)["zero"]),
-    "leaky_relu": lambda Z, b, A, scratch: _bias_leaky_relu(Z, b, A, constants(Z.dtype)["slope"]),
+    "relu": lambda Z, b, A: _bias_relu(Z, b, A, constants(Z.dtype)["zero"]),
+    "leaky_relu": lambda Z, b, A: _bias_leaky_relu(Z, b, A, constants(Z.dtype)["slope"]),
 }
 
-#: ``BACKWARD_FROM_A[name](dA, A, db)``: ``dA <- dA * g'(Z)`` in place, computed from
-#: ``A = g(Z)``, and ``db <- sum(dZ, axis=1)`` (not yet divided by ``m``).
-BACKWARD_FROM_A = {
-    "sigmoid": lambda dA, A, db: _sigmoid_dz_db(dA, A, db, constants(dA.dtype)["one"]),
-    "tanh": lambda dA, A, db: _tanh_dz_db(dA, A, db, constants(dA.dtype)["one"]),
-    "relu": lambda dA, A, db: _relu_dz_db(dA, A, db, constants(dA.dtype)["zero"]),
-    "leaky_relu": lambda dA, A, db: _leaky_relu_dz_db(dA, A, db, constants(dA.dtype)["slope"]),
+#: Training's forward pass: ``TRAIN_FORWARD[name](Z, b, A, D)`` is ``FORWARD`` that also
+#: writes ``D = g'(Z)`` (a float64 array) where the backward pass cannot get it exactly
+#: from ``A`` (sigmoid, tanh); ReLU and leaky ReLU leave ``D`` alone.
+TRAIN_FORWARD = {
+    "sigmoid": _bias_sigmoid_grad,
+    "tanh": _bias_tanh_grad,
+    "relu": lambda Z, b, A, D: FORWARD["relu"](Z, b, A),
+    "leaky_relu": lambda Z, b, A, D: FORWARD["leaky_relu"](Z, b, A),
+}
+
+#: Training's backward pass: ``TRAIN_BACKWARD[name](dA, A, D, db)`` turns ``dA`` into
+#: ``dZ = dA * g'(Z)`` in place (from ``D``, or from the sign of ``A`` for the ReLUs) and
+#: writes ``db = sum(dZ, axis=1)`` (not yet divided by ``m``), in one pass.
+TRAIN_BACKWARD = {
+    "sigmoid": lambda dA, A, D, db: _scale_dz_db(dA, D, db),
+    "tanh": lambda dA, A, D, db: _scale_dz_db(dA, D, db),
+    "relu": lambda dA, A, D, db: _relu_dz_db(dA, A, db, constants(dA.dtype)["zero"]),
+    "leaky_relu": lambda dA, A, D, db: _leaky_relu_dz_db(dA, A, db, constants(dA.dtype)["slope"]),
 }

@@ -19,7 +19,7 @@ def _row_sums(dZ, db):
     for i in range(n):
         acc = 0.0  # float64 even for float32 data
         for j in range(m):
-            acc += dZ[i, j]
+            acc += float(dZ[i, j])
         db[i, 0] = acc
 
 
@@ -46,7 +46,7 @@ def linear_activation_forward(
     Z = np.empty(shape, A_prev.dtype)
     A = _out(out, shape, A_prev.dtype)
     np.matmul(W, A_prev, out=Z)
-    FORWARD[activation](Z, b, A, A)
+    FORWARD[activation](Z, b, A)
     return A, ((A_prev, W, b), Z)
 
 

@@ -15,7 +15,17 @@ import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import elementwise, reduction
-from fastnn.kernels.activations import BACKWARD_FROM_A, FORWARD, _bias_add, _flat, _neg_abs, _out, _prepare, constants
+from fastnn.kernels.activations import (
+    FORWARD,
+    TRAIN_BACKWARD,
+    TRAIN_FORWARD,
+    _bias_add,
+    _flat,
+    _neg_abs,
+    _out,
+    _prepare,
+    constants,
+)
 from fastnn.kernels.layers import linear_activation_backward, linear_activation_forward, linear_backward
 from fastnn.reference.model import n_layers
 
@@ -32,15 +42,14 @@ def _sigmoid_xent(z, e, y, a_out, dz_out, one):
     cost = 0.0
     dz_sum = 0.0
     for j in range(z.size):
-        zj = z[j]
-        yj = y[j]
+        zj = float(z[j])
+        yj = float(y[j])
         ej = e[j]
         a = one / (one + ej) if zj >= 0 else ej / (one + ej)
         cost += max(zj, 0.0) - zj * yj + math.log1p(ej)
-        d = a - yj
         a_out[j] = a
-        dz_out[j] = d
-        dz_sum += d
+        dz_out[j] = a_out[j] - y[j]  # in the data's dtype, as the reference's AL - Y
+        dz_sum += float(dz_out[j])
     return cost, dz_sum
 
 
@@ -48,7 +57,7 @@ def _sigmoid_xent(z, e, y, a_out, dz_out, one):
 def _log_true_class(a, y):
     total = 0.0
     for j in range(a.size):
-        total += math.log(a[j] if y[j] == 1 else 1 - a[j])
+        total += math.log(float(a[j]) if y[j] == 1 else float(1 - a[j]))
     return total
 
 
@@ -125,7 +134,7 @@ def predict_proba(parameters: Parameters, X: FloatArray, hidden_activation: str 
     for l in range(1, L + 1):
         W, b = _prepare(parameters[f"W{l}"], parameters[f"b{l}"])
         Z = np.matmul(W, A)
-        FORWARD[hidden_activation if l < L else "sigmoid"](Z, b, Z, np.empty_like(Z))
+        FORWARD[hidden_activation if l < L else "sigmoid"](Z, b, Z)
         A = Z
     return A
 
@@ -139,12 +148,13 @@ def predict(parameters: Parameters, X: FloatArray, hidden_activation: str = "rel
 class _Workspace:
     """Every buffer one training iteration needs, allocated once."""
 
-    def __init__(self, dims: list[int], m: int, dtype: np.dtype):
+    def __init__(self, dims: list[int], m: int, dtype: np.dtype, keeps_derivative: bool):
         L = len(dims) - 1
         # A[l] holds Z[l] then, in place, A[l]; A[0] is X.
         self.A = [None] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)]
         widest = max(dims[1:L], default=1)
-        self.scratch = np.empty((widest, m), dtype)
+        # D[l] = g'(Z[l]) for sigmoid and tanh hidden layers, in float64 (unused by the ReLUs).
+        self.D = [None] + [np.empty((dims[l], m)) if keeps_derivative else None for l in range(1, L)]
         # dZ[l] for hidden layers lives in one of two ping-pong buffers.
         self.grad = [np.empty((widest, m), dtype), np.empty((widest, m), dtype)]
         self.dZL = np.empty((1, m), dtype)
@@ -168,11 +178,11 @@ def gradient_descent(
     W = [None] + [np.array(parameters[f"W{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
     b = [None] + [np.array(parameters[f"b{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
     dims = [X.shape[0]] + [W[l].shape[0] for l in range(1, L + 1)]
-    ws = _Workspace(dims, m, dtype)
+    ws = _Workspace(dims, m, dtype, keeps_derivative=hidden_activation in ("sigmoid", "tanh"))
     A, dW, db = ws.A, ws.dW, ws.db
     A[0] = X
-    forward = FORWARD[hidden_activation]
-    backward = BACKWARD_FROM_A[hidden_activation]
+    forward = TRAIN_FORWARD[hidden_activation]
+    backward = TRAIN_BACKWARD[hidden_activation]
     one = constants(dtype)["one"]
     lr, m_t = dtype.type(learning_rate), dtype.type(m)
     y = _flat(Y)
@@ -181,7 +191,7 @@ def gradient_descent(
     for it in range(num_iterations):
         for l in range(1, L):
             np.matmul(W[l], A[l - 1], out=A[l])
-            forward(A[l], b[l], A[l], ws.scratch[: dims[l]])
+            forward(A[l], b[l], A[l], ws.D[l])
         np.matmul(W[L], A[L - 1], out=A[L])
         _bias_add(A[L], b[L])
         zL = _flat(A[L])
@@ -196,7 +206,7 @@ def gradient_descent(
             if l > 1:
                 dA = ws.grad[l % 2][: dims[l - 1]]
                 np.matmul(W[l].T, dZ, out=dA)
-                backward(dA, A[l - 1], db[l - 1])
+                backward(dA, A[l - 1], ws.D[l - 1], db[l - 1])
                 dZ = dA
             _descend(_flat(W[l]), _flat(dW[l]), lr, m_t)
             _descend(_flat(b[l]), _flat(db[l]), lr, m_t)

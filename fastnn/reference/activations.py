@@ -44,15 +44,25 @@ def leaky_relu(Z: FloatArray) -> FloatArray:
 
 
 def sigmoid_backward(dA: FloatArray, Z: FloatArray) -> FloatArray:
-    """``dZ = dA * s * (1 - s)`` with ``s = sigmoid(Z)``."""
-    s = sigmoid(Z)
-    return dA * s * (1 - s)
+    """``dZ = dA * s * (1 - s)`` with ``s = sigmoid(Z)``.
+
+    Written as ``dA * e / (1 + e (2 + e))`` with ``e = exp(-|Z|)``, which is
+    ``e / (1 + e)**2``: the same number without the cancellation in ``1 - s`` that loses
+    every digit as ``s`` approaches 1, and with fewer roundings than squaring ``1 + e``.
+    """
+    e = np.exp(-np.abs(Z))
+    return dA * (e / (1 + e * (2 + e)))
 
 
 def tanh_backward(dA: FloatArray, Z: FloatArray) -> FloatArray:
-    """``dZ = dA * (1 - tanh(Z)**2)``."""
-    t = np.tanh(Z)
-    return dA * (1 - t * t)
+    """``dZ = dA * (1 - tanh(Z)**2)``.
+
+    Written as ``dA * 4 e / (1 + e (2 + e))`` with ``e = exp(-2 |Z|)``, which is
+    ``4 e / (1 + e)**2``: the same number without the cancellation in ``1 - t**2`` as
+    ``|t|`` approaches 1.
+    """
+    e = np.exp(-2 * np.abs(Z))
+    return dA * (4 * e / (1 + e * (2 + e)))
 
 
 def relu_backward(dA: FloatArray, Z: FloatArray) -> FloatArray:
