@@ -18,7 +18,7 @@ import numpy as np
 
 from fastnn import kernels as K
 from fastnn import reference as R
-from fastnn.kernels.activations import FORWARD, TRAIN_BACKWARD, TRAIN_FORWARD
+from fastnn.kernels.activations import TRAIN_BACKWARD, TRAIN_FORWARD
 from fastnn.kernels.model import _descend, _flat
 
 #: Shapes compared: the course's (cat layer 1, planar hidden layer) and a large one.
@@ -83,7 +83,7 @@ def forward(name: str):
 
         def numba():
             np.matmul(d["W"], d["A_prev"], out=A)
-            g(A, d["b"], A, D)
+            g(A, d["b"], D)
 
         return _warm(
             {"numpy": lambda: R.linear_activation_forward(d["A_prev"], d["W"], d["b"], name)[0], "numba": numba}
@@ -98,7 +98,7 @@ def backward(name: str):
     def make(shape, dtype):
         d = _data(shape, dtype)
         A, D = d["Z"].copy(), np.empty(shape)
-        TRAIN_FORWARD[name](A, np.zeros((shape[0], 1), dtype), A, D)
+        TRAIN_FORWARD[name](A, np.zeros((shape[0], 1), dtype), D)
         dZ = np.empty(shape, dtype)
         db = np.empty((shape[0], 1), dtype)
         m = shape[1]

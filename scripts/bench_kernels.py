@@ -12,6 +12,7 @@ Options: ``--shape large`` (or cat, planar; repeatable), ``--dtype float32``, ``
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -37,7 +38,11 @@ def machine() -> str:
     try:
         from threadpoolctl import threadpool_info
 
-        blas = "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} {i.get('num_threads')} threads" for i in threadpool_info() if i.get("user_api") == "blas")
+        blas = "; ".join(
+            f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} {i.get('num_threads')} threads"
+            for i in threadpool_info()
+            if i.get("user_api") == "blas"
+        )
     except ImportError:
         blas = "threadpoolctl not installed"
     import numba
@@ -48,9 +53,8 @@ def machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    import os
-
-    return f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}; BLAS: {blas}"
+    versions = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
+    return f"{cpu}, {os.cpu_count()} cores; {versions}; BLAS: {blas}"
 
 
 def main() -> None:
@@ -79,7 +83,8 @@ def main() -> None:
                     for side in ("numpy", "numba"):
                         times[side].append(timeit(pair[side]))
                 t_np, t_nb = statistics.median(times["numpy"]), statistics.median(times["numba"])
-                print(f"| {name} | {shape[0]} x {shape[1]} | {dtype} | {fmt(t_np)} | {fmt(t_nb)} | {t_np / t_nb:.2f}x |", flush=True)
+                row = f"| {name} | {shape[0]} x {shape[1]} | {dtype} | {fmt(t_np)} | {fmt(t_nb)} | {t_np / t_nb:.2f}x |"
+                print(row, flush=True)
 
 
 def fmt(seconds: float) -> str:

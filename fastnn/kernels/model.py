@@ -191,7 +191,7 @@ def gradient_descent(
     for it in range(num_iterations):
         for l in range(1, L):
             np.matmul(W[l], A[l - 1], out=A[l])
-            forward(A[l], b[l], A[l], ws.D[l])
+            forward(A[l], b[l], ws.D[l])
         np.matmul(W[L], A[L - 1], out=A[L])
         _bias_add(A[L], b[L])
         zL = _flat(A[L])
