@@ -28,13 +28,20 @@ def run(
     backend: str | None,
     report_at: Iterable[int] = (),
     report: Callable[[int, float], None] | None = None,
+    mode: str = "auto",
 ) -> tuple[Parameters, FloatArray]:
     """Train validated inputs; call ``report(i, cost_i)`` at each iteration of ``report_at``.
 
-    Returns the final parameters and the cost of every iteration. A cost that is not
-    finite raises FloatingPointError naming the iteration and the learning rate.
+    The numba backend runs its compiled engine (one compiled call per chunk between
+    reports, buffers and Gram-mode state kept across chunks); the numpy backend runs the
+    reference's :func:`~fastnn.reference.gradient_descent`. Returns the final parameters
+    and the cost of every iteration. A cost that is not finite raises FloatingPointError
+    naming the iteration and the learning rate.
     """
     module = get_backend(backend)
+    trainer = None
+    if hasattr(module, "Trainer"):
+        trainer = module.Trainer(X, Y, parameters, hidden_activation, learning_rate, mode, num_iterations)
     costs = np.empty(num_iterations, dtype=X.dtype)
     points = {int(i) for i in report_at if 0 <= i < num_iterations}
     start = 0
@@ -45,13 +52,18 @@ def run(
         if stop > start:
             # A diverging run overflows in its products; it is reported below, by iteration.
             with np.errstate(over="ignore", invalid="ignore"):
-                parameters, costs[start:stop] = module.gradient_descent(
-                    X, Y, parameters, hidden_activation, learning_rate, stop - start
-                )
+                if trainer is not None:
+                    costs[start:stop] = trainer.run(stop - start)
+                else:
+                    parameters, costs[start:stop] = module.gradient_descent(
+                        X, Y, parameters, hidden_activation, learning_rate, stop - start
+                    )
         check_costs(costs[start:stop], start, learning_rate)
         if report is not None and stop - 1 in points:
             report(stop - 1, costs[stop - 1])
         start = stop
+    if trainer is not None:
+        parameters = trainer.parameters()
     return parameters, costs
 
 

@@ -20,6 +20,7 @@ from fastnn._validation import (
     check_XY,
 )
 from fastnn.backends import get_backend, resolve_backend
+from fastnn.kernels.engine import MODES
 from fastnn.reference.activations import HIDDEN_ACTIVATIONS
 from fastnn.reference.initializers import INITIALIZERS, initialize_parameters
 
@@ -66,6 +67,7 @@ def train(
     dtype=None,
     backend: str | None = None,
     print_every: int = 0,
+    mode: str = "auto",
 ) -> TrainResult:
     """Train an L-layer binary classifier by full-batch gradient descent.
 
@@ -95,6 +97,10 @@ def train(
         None picks the fastest installed.
     print_every : int
         Print the cost every this many iterations and at the last one (0: silent).
+    mode : {"auto", "gram", "standard"}
+        The numba engine's layer-1 algorithm: ``"gram"`` is exact and far cheaper when
+        there are fewer examples than features; ``"auto"`` chooses by a cost model. The
+        numpy backend (the reference) is always ``"standard"``.
 
     Returns
     -------
@@ -115,6 +121,9 @@ def train(
     num_iterations = check_num_iterations(num_iterations)
     print_every = check_print_every(print_every)
     backend = resolve_backend(backend)
+    check_choice("mode", mode, MODES)
+    if backend == "numpy" and mode == "gram":
+        raise ValueError("mode='gram' needs backend='numba'; the numpy backend is the reference (standard mode)")
     if initial_parameters is None:
         parameters = initialize_parameters(dims, init, seed, X.dtype)
     else:
@@ -136,6 +145,7 @@ def train(
         backend,
         report_at=_driver.report_points(num_iterations, print_every, last=True) if print_every else (),
         report=report,
+        mode=mode,
     )
     return TrainResult(parameters, costs, hidden_activation, backend)
 

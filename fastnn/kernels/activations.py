@@ -23,7 +23,14 @@ import numpy as np
 
 from fastnn._typing import FloatArray
 from fastnn.kernels._config import elementwise, reduction
-from fastnn.kernels._vmath import exp_nonpositive, sigmoid_grad_scalar, sigmoid_scalar, tanh_grad_scalar, tanh_scalar
+from fastnn.kernels._vmath import (
+    exp_nonpositive,
+    sigmoid_grad_scalar,
+    sigmoid_scalar,
+    tanh_and_grad,
+    tanh_grad_scalar,
+    tanh_scalar,
+)
 from fastnn.reference.activations import LEAKY_SLOPE
 
 # ---------------------------------------------------------------------------------------
@@ -185,9 +192,9 @@ def _bias_tanh_train(Z, b, D):
     for i in range(n):
         bi = b[i, 0]
         for j in range(m):
-            z = float(Z[i, j] + bi)
-            Z[i, j] = tanh_scalar(z)
-            D[i, j] = tanh_grad_scalar(z)
+            t, g = tanh_and_grad(float(Z[i, j] + bi))
+            Z[i, j] = t
+            D[i, j] = g
 
 
 @elementwise

@@ -214,3 +214,20 @@ def gradient_descent(
     for l in range(1, L + 1):
         out[f"W{l}"], out[f"b{l}"] = W[l], b[l]
     return out, costs
+
+
+def gradient_descent_engine(
+    X: FloatArray,
+    Y: FloatArray,
+    parameters: Parameters,
+    hidden_activation: str,
+    learning_rate: float,
+    num_iterations: int,
+    mode: str = "auto",
+) -> tuple[Parameters, FloatArray]:
+    """:func:`gradient_descent` through the compiled engine (see :mod:`fastnn.kernels.engine`)."""
+    from fastnn.kernels.engine import Trainer
+
+    trainer = Trainer(X, Y, parameters, hidden_activation, learning_rate, mode, num_iterations)
+    costs = trainer.run(num_iterations)
+    return trainer.parameters(), costs

@@ -1,0 +1,247 @@
+"""The compiled training engine: whole gradient-descent loops in one compiled call.
+
+:class:`Trainer` allocates every buffer once; :meth:`Trainer.run` runs any number of
+iterations in one call into compiled code (BLAS products through Numba's ``np.dot``,
+everything around them in fused loops), so the cost of Python is paid once per chunk,
+not per layer per iteration. ``dA0`` is never computed.
+
+Gram mode (``mode="gram"``), exact for full-batch gradient descent. With ``P = W1 X``,
+the update ``W1 <- W1 - (lr / m) dZ1 X^T`` gives ``P <- P - (lr / m) dZ1 G`` with
+``G = X^T X`` (m x m, computed once). When there are fewer examples than features (the
+cat data: 209 x 12288) layer 1 then costs ``n1 m^2`` per iteration instead of
+``2 n1 n_x m``. ``W1`` itself is ``W1_0 - (lr / m) (sum of every dZ1) X^T``, rebuilt when
+the parameters are asked for. :func:`choose_mode` picks the mode from a cost model.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba.typed import List
+
+from fastnn._typing import FloatArray, Parameters
+from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
+from fastnn.kernels._vmath import exp_nonpositive, log1p_unit
+from fastnn.kernels.activations import (
+    _bias_leaky_relu_train,
+    _bias_relu_train,
+    _bias_sigmoid_train,
+    _bias_tanh_train,
+    _leaky_relu_dz_db,
+    _relu_dz_db,
+    _scale_dz_db,
+    constants,
+)
+
+#: Activation name to the code the compiled loop dispatches on.
+ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3}
+MODES = ("auto", "gram", "standard")
+
+_engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
+
+
+@_engine
+def _forward_act(Z, b, D, act, zero, slope):
+    if act == 0:
+        _bias_sigmoid_train(Z, b, D)
+    elif act == 1:
+        _bias_tanh_train(Z, b, D)
+    elif act == 2:
+        _bias_relu_train(Z, b, zero)
+    else:
+        _bias_leaky_relu_train(Z, b, slope)
+
+
+@_engine
+def _backward_act(dA, A, D, db, act, zero, slope):
+    if act == 0 or act == 1:
+        _scale_dz_db(dA, D, db)
+    elif act == 2:
+        _relu_dz_db(dA, A, db, zero)
+    else:
+        _leaky_relu_dz_db(dA, A, db, slope)
+
+
+@_engine
+def _output(Z, b, Y, dZ, one):
+    """Output unit over (1, m): bias, sigmoid, ``dZ = A - Y``; returns (summed loss, sum dZ)."""
+    cost = 0.0
+    dz_sum = 0.0
+    bi = b[0, 0]
+    for j in range(Z.shape[1]):
+        z = Z[0, j] + bi
+        zf = float(z)
+        yj = float(Y[0, j])
+        e = exp_nonpositive(-abs(zf))
+        a = 1.0 / (1.0 + e) if zf >= 0 else e / (1.0 + e)
+        cost += max(zf, 0.0) - zf * yj + log1p_unit(e)
+        dZ[0, j] = a - yj
+        dz_sum += float(dZ[0, j])
+    return cost, dz_sum
+
+
+@_engine
+def _descend(W, dW, lr, m):
+    n, k = W.shape
+    for i in range(n):
+        for j in range(k):
+            W[i, j] = W[i, j] - lr * (dW[i, j] / m)
+
+
+@_engine
+def _gram_step(P, S, dZ, GdZ, lr, m):
+    """``P -= lr * (dZ G) / m`` (``GdZ`` holds ``dZ G``) and ``S += dZ``."""
+    n, k = P.shape
+    for i in range(n):
+        for j in range(k):
+            P[i, j] = P[i, j] - lr * (GdZ[i, j] / m)
+            S[i, j] += dZ[i, j]
+
+
+@_engine
+def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, costs, act, lr, m_t, one, zero, slope, gram):
+    L = len(W) - 1
+    for it in range(costs.size):
+        for l in range(1, L + 1):
+            Al = A[l]
+            if l == 1 and gram:
+                Al[:, :] = P
+            else:
+                np.dot(W[l], A[l - 1], Al)
+            if l < L:
+                _forward_act(Al, b[l], D[l], act, zero, slope)
+        cost, dz_sum = _output(A[L], b[L], Y, dZ[L], one)
+        costs[it] = cost / X.shape[1]
+        db[L][0, 0] = dz_sum
+        for l in range(L, 0, -1):
+            if l == 1 and gram:
+                np.dot(dZ[1], G, GdZ)
+            else:
+                np.dot(dZ[l], A[l - 1].T, dW[l])
+            if l > 1:
+                np.dot(W[l].T, dZ[l], dZ[l - 1])
+                _backward_act(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
+            if l == 1 and gram:
+                _gram_step(P, S, dZ[1], GdZ, lr, m_t)
+            else:
+                _descend(W[l], dW[l], lr, m_t)
+            _descend(b[l], db[l], lr, m_t)
+
+
+def choose_mode(n_x: int, m: int, n1: int, num_iterations: int) -> str:
+    """``"gram"`` when its multiply-adds (``G`` once, ``n1 m^2`` per iteration, ``W1`` at the
+    end) come to less than 80 % of the standard layer 1's ``2 n1 n_x m`` per iteration."""
+    standard = 2.0 * n1 * n_x * m * max(num_iterations, 1)
+    gram = m * m * n_x + n1 * m * m * max(num_iterations, 1) + n1 * m * n_x
+    return "gram" if gram < 0.8 * standard else "standard"
+
+
+def _dummy(dtype=np.float64) -> np.ndarray:
+    return np.zeros((1, 1), dtype)
+
+
+class Trainer:
+    """Gradient descent on one data set, resumable: every buffer allocated once.
+
+    Parameters
+    ----------
+    X : (n_x, m) array
+    Y : (1, m) array
+        Both C-contiguous, of one float dtype (validated by the caller).
+    parameters : dict
+        Starting point; copied.
+    hidden_activation : str
+    learning_rate : float
+    mode : {"auto", "gram", "standard"}
+    expected_iterations : int
+        For ``mode="auto"``'s cost model.
+    """
+
+    def __init__(
+        self,
+        X: FloatArray,
+        Y: FloatArray,
+        parameters: Parameters,
+        hidden_activation: str,
+        learning_rate: float,
+        mode: str = "auto",
+        expected_iterations: int = 1000,
+    ):
+        X = np.ascontiguousarray(X)
+        Y = np.ascontiguousarray(Y, dtype=X.dtype)
+        dtype = X.dtype
+        L = len(parameters) // 2
+        m = X.shape[1]
+        self.X, self.Y, self.L, self.m, self.dtype = X, Y, L, m, dtype
+        self.learning_rate = learning_rate
+        self.act = ACT_CODES[hidden_activation]
+        W = [np.array(parameters[f"W{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
+        bs = [np.array(parameters[f"b{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
+        dims = [X.shape[0]] + [w.shape[0] for w in W]
+        if mode == "auto":
+            mode = choose_mode(dims[0], m, dims[1], expected_iterations)
+        self.mode = mode
+        gram = mode == "gram"
+        self.W = List([_dummy(dtype)] + W)
+        self.b = List([_dummy(dtype)] + bs)
+        self.A = List([X] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
+        keeps_derivative = hidden_activation in ("sigmoid", "tanh")
+        self.D = List(
+            [_dummy()] + [np.empty((dims[l], m)) if keeps_derivative and l < L else _dummy() for l in range(1, L + 1)]
+        )
+        self.dW = List(
+            [_dummy(dtype)] + [np.empty_like(w) if not (gram and l == 1) else _dummy(dtype) for l, w in enumerate(W, 1)]
+        )
+        self.db = List([_dummy(dtype)] + [np.empty_like(v) for v in bs])
+        self.dZ = List([_dummy(dtype)] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
+        if gram:
+            self.G = X.T @ X
+            self.W1_0 = W[0].copy()
+            self.P = W[0] @ X
+            self.S = np.zeros((dims[1], m), dtype)
+            self.GdZ = np.empty((dims[1], m), dtype)
+        else:
+            self.G = self.P = self.S = self.GdZ = _dummy(dtype)
+        c = constants(dtype)
+        self._consts = (dtype.type(learning_rate), dtype.type(m), c["one"], c["zero"], c["slope"])
+
+    def run(self, num_iterations: int) -> FloatArray:
+        """Run ``num_iterations`` steps in one compiled call; returns their costs."""
+        costs = np.empty(num_iterations, self.dtype)
+        if num_iterations:
+            lr, m_t, one, zero, slope = self._consts
+            _run(
+                self.X,
+                self.Y,
+                self.G,
+                self.W,
+                self.b,
+                self.A,
+                self.D,
+                self.dW,
+                self.db,
+                self.dZ,
+                self.P,
+                self.S,
+                self.GdZ,
+                costs,
+                self.act,
+                lr,
+                m_t,
+                one,
+                zero,
+                slope,
+                self.mode == "gram",
+            )
+        return costs
+
+    def parameters(self) -> Parameters:
+        """The current parameters (copies); in Gram mode ``W1`` is rebuilt here."""
+        out = {}
+        for l in range(1, self.L + 1):
+            out[f"W{l}"] = self.W[l].copy()
+            out[f"b{l}"] = self.b[l].copy()
+        if self.mode == "gram":
+            step = self.dtype.type(self.learning_rate) / self.dtype.type(self.m)
+            out["W1"] = self.W1_0 - step * (self.S @ self.X.T)
+        return out

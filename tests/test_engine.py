@@ -1,0 +1,104 @@
+"""The compiled training engine (``comp_``) against the reference loop (``ref_``).
+
+Both modes, Gram and standard, on both sides of the switch (m < n_x and m > n_x), every
+hidden activation, float64 and float32, chunked and in one call. Bounds: costs within
+1e-9 relative and parameters within 1e-9 (float64), identical predictions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import reference as R
+from fastnn.kernels.engine import Trainer, choose_mode
+
+ACTIVATIONS = sorted(R.ACTIVATIONS)
+
+
+def problem(n_x, m, dims, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m))
+    Y = ((X[0] - X[-1] + 0.3 * rng.standard_normal(m)) > 0).astype(float)[None, :]
+    params = R.initialize_parameters([n_x, *dims, 1], "he", seed)
+    return X.astype(dtype), Y.astype(dtype), params
+
+
+def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=1e-9):
+    ref_params, ref_costs = R.gradient_descent(X, Y, params, activation, lr, n)
+    trainer = Trainer(X, Y, params, activation, lr, mode, n)
+    assert trainer.mode == mode
+    comp_costs = trainer.run(n)
+    comp_params = trainer.parameters()
+    np.testing.assert_allclose(comp_costs, ref_costs, rtol=rtol)
+    for key in params:
+        scale = np.max(np.abs(ref_params[key])) or 1.0
+        np.testing.assert_allclose(comp_params[key], ref_params[key], rtol=rtol, atol=rtol * scale)
+    np.testing.assert_array_equal(R.predict(comp_params, X, activation), R.predict(ref_params, X, activation))
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("n_x, m", [(300, 40), (40, 300)])  # both sides of the switch
+def test_modes_match_reference(n_x, m, activation, mode):
+    X, Y, params = problem(n_x, m, [6, 3], seed=n_x)
+    assert_matches_reference(X, Y, params, activation, 0.05, 60, mode)
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+def test_logistic_regression_one_layer(mode):
+    X, Y, _ = problem(50, 20, [], seed=1)
+    params = {"W1": np.zeros((1, 50)), "b1": np.zeros((1, 1))}
+    assert_matches_reference(X, Y, params, "relu", 0.01, 100, mode)
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+def test_cat_model_both_modes(cat_data, mode):
+    train_x, train_y, _, _ = cat_data
+    params = R.initialize_parameters([12288, 20, 7, 5, 1], "lecun", 1)
+    assert_matches_reference(train_x, train_y.astype(float), params, "relu", 0.0075, 150, mode)
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+def test_float32_end_to_end(mode):
+    X, Y, params = problem(60, 30, [5], seed=3, dtype=np.float32)
+    params32 = {k: v.astype(np.float32) for k, v in params.items()}
+    trainer = Trainer(X, Y, params32, "tanh", 0.05, mode, 20)
+    costs = trainer.run(20)
+    assert costs.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in trainer.parameters().values())
+    _, ref_costs = R.gradient_descent(X, Y, params32, "tanh", 0.05, 20)
+    np.testing.assert_allclose(costs, ref_costs, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+def test_chunked_runs_equal_one_run(mode):
+    X, Y, params = problem(80, 30, [7, 4], seed=5)
+    one = Trainer(X, Y, params, "relu", 0.05, mode)
+    costs_one = one.run(50)
+    chunked = Trainer(X, Y, params, "relu", 0.05, mode)
+    costs_chunked = np.concatenate([chunked.run(n) for n in (1, 0, 10, 39)])
+    np.testing.assert_array_equal(costs_chunked, costs_one)
+    for key, value in one.parameters().items():
+        np.testing.assert_array_equal(chunked.parameters()[key], value)
+
+
+def test_train_api_modes_agree(cat_data):
+    train_x, train_y, _, _ = cat_data
+    runs = {
+        mode: fastnn.train(train_x, train_y, [12288, 20, 7, 5, 1], num_iterations=30, mode=mode)
+        for mode in ("gram", "standard")
+    }
+    np.testing.assert_allclose(runs["gram"].costs, runs["standard"].costs, rtol=1e-9)
+    with pytest.raises(ValueError, match="mode='gram' needs backend='numba'"):
+        fastnn.train(train_x, train_y, [12288, 1], num_iterations=1, mode="gram", backend="numpy")
+    with pytest.raises(ValueError, match="unknown mode"):
+        fastnn.train(train_x, train_y, [12288, 1], num_iterations=1, mode="fast")
+
+
+def test_cost_model_picks_gram_only_when_it_pays():
+    assert choose_mode(n_x=12288, m=209, n1=20, num_iterations=2500) == "gram"
+    assert choose_mode(n_x=784, m=60_000, n1=128, num_iterations=100) == "standard"
+    assert choose_mode(n_x=2, m=400, n1=4, num_iterations=10_000) == "standard"
+    assert choose_mode(n_x=12288, m=209, n1=20, num_iterations=1) == "standard"  # G costs more than it saves
