@@ -16,7 +16,7 @@ from fastnn.kernels.activations import (
     tanh,
     tanh_backward,
 )
-from fastnn.kernels.engine import Trainer
+from fastnn.kernels.engine import Trainer  # noqa: F401  (the engine; not a reference twin)
 from fastnn.kernels.layers import linear_activation_backward, linear_activation_forward, linear_backward, linear_forward
 from fastnn.kernels.model import (
     L_model_backward,
