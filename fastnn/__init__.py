@@ -10,6 +10,7 @@ from fastnn import io  # noqa: E402
 from fastnn.api import TrainResult, accuracy, predict, predict_proba, train  # noqa: E402
 from fastnn.backends import available_backends  # noqa: E402
 from fastnn.io import load, save  # noqa: E402
+from fastnn.kernels.warmup import warmup  # noqa: E402
 
 __all__ = [
     "TrainResult",
@@ -22,4 +23,5 @@ __all__ = [
     "predict_proba",
     "save",
     "train",
+    "warmup",
 ]

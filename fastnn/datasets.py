@@ -58,11 +58,15 @@ def load_catvnoncat(data_dir: str | os.PathLike | None = None):
 
 
 def flatten_images(x_orig: np.ndarray) -> np.ndarray:
-    """Images ``(m, h, w, c)`` to a float64 ``(h * w * c, m)`` matrix scaled by 1/255."""
+    """Images ``(m, h, w, c)`` to a C-contiguous float64 ``(h * w * c, m)`` matrix scaled by 1/255.
+
+    C order, so that no backend has to copy it again (the course's ``reshape(m, -1).T / 255``
+    gives the same numbers in Fortran order).
+    """
     x_orig = np.asarray(x_orig)
     if x_orig.ndim < 2:
         raise ValueError(f"flatten_images expects (m, ...) images, got an array of shape {x_orig.shape}")
-    return x_orig.reshape(x_orig.shape[0], -1).T / 255.0
+    return np.ascontiguousarray(x_orig.reshape(x_orig.shape[0], -1).T) / 255.0
 
 
 def load_planar_dataset() -> tuple[np.ndarray, np.ndarray]:

@@ -38,7 +38,8 @@ _inline = numba.njit(inline="always", **COMMON)
 if numba.config.DISABLE_JIT:  # plain Python (coverage runs): bit casts through NumPy
 
     def _bits_to_f64(bits):
-        return float(np.int64(bits).view(np.float64))
+        # Python ints do not wrap at 64 bits as compiled code does: mask first.
+        return float(np.array(int(bits) & 0xFFFF_FFFF_FFFF_FFFF, dtype=np.uint64).view(np.float64))
 
     def _f64_to_bits(x):
         return int(np.float64(x).view(np.int64))
@@ -213,20 +214,28 @@ def log1p_unit(e):
 
 @_inline
 def tanh_and_grad(z):
-    """``(tanh(z), tanh'(z))`` sharing one range reduction and one polynomial.
+    """``(tanh(z), tanh'(z))`` from one range reduction and one polynomial.
 
-    ``x = -2 |z| = k ln2 + r``: ``expm1(x) = 2^k em(r) + (2^k - 1)`` gives ``tanh`` as in
-    :func:`tanh_scalar`, and ``exp(x)`` (:func:`exp_nonpositive`) gives ``4 e / (1 + e (2 + e))``.
+    With ``x = -2 |z| = k ln2 + r`` and ``em = expm1(r)``: ``expm1(x) = 2^k em + (2^k - 1)``
+    gives ``tanh`` as :func:`tanh_scalar` does, and ``exp(x) = 2^k (1 + em)`` (the sum
+    compensated as in :func:`exp_nonpositive`) gives ``4 e / (1 + e (2 + e))``. Where ``e``
+    is subnormal (``|z| > 354``) it is rounded twice, within one subnormal step.
     """
     x = -2.0 * abs(z)
-    xc = max(x, -40.0)
+    xc = max(x, -746.0)
     k = _round(xc * LOG2E)
-    r = (xc - k * LN2_HI) - k * LN2_LO
-    em = _expm1_reduced(r)
-    t2 = _pow2(k)
-    em1 = t2 * em + (t2 - 1.0)
+    hi = xc - k * LN2_HI
+    lo = -k * LN2_LO
+    r = hi + lo
+    r_err = (hi - r) + lo
+    tail = (r * r) * _taylor_tail(r)
+    t2 = _pow2(max(k, -1022.0))
+    em1 = t2 * (r + tail) + (t2 - 1.0)
     t = -em1 / (2.0 + em1)
     t = -t if z < 0 else (z if (z != z or z == 0) else t)
-    e = exp_nonpositive(x)
+    s = 1.0 + r
+    p = s + (((1.0 - s) + r) + (tail + r_err))
+    deep = k < -1022.0
+    e = (p * _pow2(max(k, -1076.0) + 54.0)) * 5.551115123125783e-17 if deep else p * t2
     g = 4.0 * e / (1.0 + e * (2.0 + e))
-    return t, g
+    return t, (z if z != z else g)
