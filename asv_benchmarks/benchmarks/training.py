@@ -1,0 +1,88 @@
+"""Training: time per iteration, peak memory, final cost and compile time (mirrors the engine)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from fastnn import reference as R
+from fastnn.kernels.engine import Trainer
+
+from ._data import workload
+
+ITERATIONS = {"cat_L_layer": 50, "planar": 1000, "784x60000": 1}
+
+
+class TimeTraining:
+    """Seconds per run of ``ITERATIONS[workload]`` iterations, after set-up and compilation."""
+
+    params = (["cat_L_layer", "planar", "784x60000"], ["numpy", "numba-gram", "numba-standard"], ["float64", "float32"])
+    param_names = ["workload", "backend", "dtype"]
+    timeout = 600
+    number = 1
+    repeat = (1, 3, 60.0)
+
+    def setup(self, name, backend, dtype):
+        if name == "784x60000" and backend == "numba-gram":
+            raise NotImplementedError("Gram mode does not pay for m > n_x")
+        self.X, self.Y, self.params, self.act, self.lr = workload(name, np.dtype(dtype))
+        self.n = ITERATIONS[name]
+        if backend != "numpy":
+            self.mode = backend.split("-")[1]
+            Trainer(self.X, self.Y, self.params, self.act, self.lr, self.mode).run(1)  # compile
+
+    def time_iterations(self, name, backend, dtype):
+        if backend == "numpy":
+            R.gradient_descent(self.X, self.Y, self.params, self.act, self.lr, self.n)
+        else:
+            Trainer(self.X, self.Y, self.params, self.act, self.lr, self.mode).run(self.n)
+
+
+class MemTraining:
+    """Peak memory of a cat L-layer run on the engine: must not grow with the iterations."""
+
+    params = ([10, 500],)
+    param_names = ["iterations"]
+
+    def setup(self, n):
+        self.X, self.Y, self.params, self.act, self.lr = workload("cat_L_layer")
+        Trainer(self.X, self.Y, self.params, self.act, self.lr).run(1)
+
+    def peakmem_cat_L_layer(self, n):
+        Trainer(self.X, self.Y, self.params, self.act, self.lr, "auto", n).run(n)
+
+
+class TrackTraining:
+    """Results that must not move silently, and the compile time."""
+
+    timeout = 600
+
+    def setup(self):
+        self.X, self.Y, self.params, self.act, self.lr = workload("cat_L_layer")
+
+    def track_cat_L_layer_cost_after_300(self):
+        trainer = Trainer(self.X, self.Y, self.params, self.act, self.lr, "auto", 300)
+        return float(trainer.run(300)[-1])
+
+    track_cat_L_layer_cost_after_300.unit = "cost"
+
+    def track_planar_cost_after_2000(self):
+        X, Y, params, act, lr = workload("planar")
+        return float(Trainer(X, Y, params, act, lr).run(2000)[-1])
+
+    track_planar_cost_after_2000.unit = "cost"
+
+    def track_compile_seconds_cold(self):
+        """A fresh process with caching off: import, then compile and run a 10-iteration planar model."""
+        code = (
+            "import time, os; t = time.perf_counter(); import fastnn; from fastnn.datasets import load_planar_dataset; "
+            "X, Y = load_planar_dataset(); fastnn.train(X, Y, [2, 4, 1], hidden_activation='tanh', num_iterations=10); "
+            "print(time.perf_counter() - t)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**__import__("os").environ, "FASTNN_CACHE": "0"})
+        return float(out.stdout.strip().splitlines()[-1])
+
+    track_compile_seconds_cold.unit = "seconds"
