@@ -81,8 +81,13 @@ class TrackTraining:
             "X, Y = load_planar_dataset(); fastnn.train(X, Y, [2, 4, 1], hidden_activation='tanh', num_iterations=10); "
             "print(time.perf_counter() - t)"
         )
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={**__import__("os").environ, "FASTNN_CACHE": "0"})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "FASTNN_CACHE": "0"},
+        )
         return float(out.stdout.strip().splitlines()[-1])
 
     track_compile_seconds_cold.unit = "seconds"
