@@ -80,6 +80,15 @@ def update_parameters(params, grads, learning_rate):
     return _model.update_parameters(params, grads, learning_rate)
 
 
+def _train(X, Y, parameters, learning_rate, num_iterations, print_cost, backend):
+    """The notebooks' training loop on a backend: ReLU hidden layers, costs every 100 and at the end."""
+    parameters, costs = fit(
+        X, Y, parameters, "relu", learning_rate, num_iterations, backend,
+        print_every=100 if print_cost else 0, print_last=print_cost, line=_LINE,
+    )  # fmt: skip
+    return parameters, every_hundred(costs, last=True)
+
+
 def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False, backend=None):
     """LINEAR -> RELU -> LINEAR -> SIGMOID, initialised by :func:`initialize_parameters`.
 
@@ -90,19 +99,7 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
         The cost at iterations 0, 100, 200, ... and at the last one.
     """
     n_x, n_h, n_y = layers_dims
-    parameters, costs = fit(
-        X,
-        Y,
-        initialize_parameters(n_x, n_h, n_y),
-        "relu",
-        learning_rate,
-        num_iterations,
-        backend,
-        print_every=100 if print_cost else 0,
-        print_last=print_cost,
-        line=_LINE,
-    )
-    return parameters, every_hundred(costs, last=True)
+    return _train(X, Y, initialize_parameters(n_x, n_h, n_y), learning_rate, num_iterations, print_cost, backend)
 
 
 def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False, backend=None):
@@ -114,19 +111,7 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, 
     costs : list
         The cost at iterations 0, 100, 200, ... and at the last one.
     """
-    parameters, costs = fit(
-        X,
-        Y,
-        initialize_parameters_deep(layers_dims),
-        "relu",
-        learning_rate,
-        num_iterations,
-        backend,
-        print_every=100 if print_cost else 0,
-        print_last=print_cost,
-        line=_LINE,
-    )
-    return parameters, every_hundred(costs, last=True)
+    return _train(X, Y, initialize_parameters_deep(layers_dims), learning_rate, num_iterations, print_cost, backend)
 
 
 def predict(X, y, parameters):

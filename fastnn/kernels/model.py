@@ -17,9 +17,6 @@ from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import elementwise, reduction
 from fastnn.kernels.activations import (
     FORWARD,
-    TRAIN_BACKWARD,
-    TRAIN_FORWARD,
-    _bias_add,
     _flat,
     _neg_abs,
     _out,
@@ -145,78 +142,7 @@ def predict(parameters: Parameters, X: FloatArray, hidden_activation: str = "rel
     return (AL > 0.5).astype(AL.dtype)
 
 
-class _Workspace:
-    """Every buffer one training iteration needs, allocated once."""
-
-    def __init__(self, dims: list[int], m: int, dtype: np.dtype, keeps_derivative: bool):
-        L = len(dims) - 1
-        # A[l] holds Z[l] then, in place, A[l]; A[0] is X.
-        self.A = [None] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)]
-        widest = max(dims[1:L], default=1)
-        # D[l] = g'(Z[l]) for sigmoid and tanh hidden layers, in float64 (unused by the ReLUs).
-        self.D = [None] + [np.empty((dims[l], m)) if keeps_derivative else None for l in range(1, L)]
-        # dZ[l] for hidden layers lives in one of two ping-pong buffers.
-        self.grad = [np.empty((widest, m), dtype), np.empty((widest, m), dtype)]
-        self.dZL = np.empty((1, m), dtype)
-        self.dW = [None] + [np.empty((dims[l], dims[l - 1]), dtype) for l in range(1, L + 1)]
-        self.db = [None] + [np.empty((dims[l], 1), dtype) for l in range(1, L + 1)]
-
-
 def gradient_descent(
-    X: FloatArray,
-    Y: FloatArray,
-    parameters: Parameters,
-    hidden_activation: str,
-    learning_rate: float,
-    num_iterations: int,
-) -> tuple[Parameters, FloatArray]:
-    """Full-batch gradient descent; same arguments and results as the reference's twin."""
-    X, Y = _prepare(X, Y)
-    dtype = X.dtype
-    L = n_layers(parameters)
-    m = X.shape[1]
-    W = [None] + [np.array(parameters[f"W{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
-    b = [None] + [np.array(parameters[f"b{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
-    dims = [X.shape[0]] + [W[l].shape[0] for l in range(1, L + 1)]
-    ws = _Workspace(dims, m, dtype, keeps_derivative=hidden_activation in ("sigmoid", "tanh"))
-    A, dW, db = ws.A, ws.dW, ws.db
-    A[0] = X
-    forward = TRAIN_FORWARD[hidden_activation]
-    backward = TRAIN_BACKWARD[hidden_activation]
-    one = constants(dtype)["one"]
-    lr, m_t = dtype.type(learning_rate), dtype.type(m)
-    y = _flat(Y)
-    e = np.empty(m, dtype)
-    costs = np.empty(num_iterations, dtype)
-    for it in range(num_iterations):
-        for l in range(1, L):
-            np.matmul(W[l], A[l - 1], out=A[l])
-            forward(A[l], b[l], ws.D[l])
-        np.matmul(W[L], A[L - 1], out=A[L])
-        _bias_add(A[L], b[L])
-        zL = _flat(A[L])
-        _neg_abs(zL, e)
-        np.exp(e, out=e)
-        cost, dz_sum = _sigmoid_xent(zL, e, y, zL, _flat(ws.dZL), one)
-        costs[it] = cost / m
-        db[L][0, 0] = dz_sum
-        dZ = ws.dZL
-        for l in range(L, 0, -1):
-            np.matmul(dZ, A[l - 1].T, out=dW[l])
-            if l > 1:
-                dA = ws.grad[l % 2][: dims[l - 1]]
-                np.matmul(W[l].T, dZ, out=dA)
-                backward(dA, A[l - 1], ws.D[l - 1], db[l - 1])
-                dZ = dA
-            _descend(_flat(W[l]), _flat(dW[l]), lr, m_t)
-            _descend(_flat(b[l]), _flat(db[l]), lr, m_t)
-    out = {}
-    for l in range(1, L + 1):
-        out[f"W{l}"], out[f"b{l}"] = W[l], b[l]
-    return out, costs
-
-
-def gradient_descent_engine(
     X: FloatArray,
     Y: FloatArray,
     parameters: Parameters,
@@ -225,7 +151,11 @@ def gradient_descent_engine(
     num_iterations: int,
     mode: str = "auto",
 ) -> tuple[Parameters, FloatArray]:
-    """:func:`gradient_descent` through the compiled engine (see :mod:`fastnn.kernels.engine`)."""
+    """Full-batch gradient descent; same arguments and results as the reference's twin.
+
+    Runs the compiled engine (:class:`fastnn.kernels.engine.Trainer`): one compiled call
+    for all ``num_iterations``; ``mode`` picks the first layer's algorithm (see there).
+    """
     from fastnn.kernels.engine import Trainer
 
     trainer = Trainer(X, Y, parameters, hidden_activation, learning_rate, mode, num_iterations)
