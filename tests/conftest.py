@@ -35,3 +35,13 @@ def planar_data():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report how many fuzz cases ran (tests/test_fuzz.py)."""
+    import sys
+
+    fuzz = sys.modules.get("tests.test_fuzz") or sys.modules.get("test_fuzz")
+    if fuzz is not None and any(fuzz.CASES.values()):
+        cases = ", ".join(f"{n} {name}" for name, n in fuzz.CASES.items())
+        terminalreporter.write_line(f"fuzz cases run: {cases}")
