@@ -102,3 +102,11 @@ def test_cost_model_picks_gram_only_when_it_pays():
     assert choose_mode(n_x=784, m=60_000, n1=128, num_iterations=100) == "standard"
     assert choose_mode(n_x=2, m=400, n1=4, num_iterations=10_000) == "standard"
     assert choose_mode(n_x=12288, m=209, n1=20, num_iterations=1) == "standard"  # G costs more than it saves
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+def test_read_only_inputs_are_used_without_copy_or_error(mode):
+    X, Y, params = problem(50, 20, [4], seed=9)
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    assert_matches_reference(X, Y, params, "sigmoid", 0.05, 10, mode)

@@ -161,12 +161,17 @@ def _gram_step(P, S, dZ, GdZ, lr, m):
 
 @_engine
 def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, costs, act, lr, m_t, one, zero, slope, gram):
+    # X is passed on its own, never through the list A (A[0] is a placeholder): a read-only X
+    # would make every array of the list read-only to Numba's type system.
     L = len(W) - 1
     for it in range(costs.size):
         for l in range(1, L + 1):
             Al = A[l]
-            if l == 1 and gram:
-                Al[:, :] = P
+            if l == 1:
+                if gram:
+                    Al[:, :] = P
+                else:
+                    _mm(W[1], X, Al)
             else:
                 _mm(W[l], A[l - 1], Al)
             if l < L:
@@ -175,16 +180,17 @@ def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, costs, act, lr, m_t, one, z
         costs[it] = cost / X.shape[1]
         db[L][0, 0] = dz_sum
         for l in range(L, 0, -1):
-            if l == 1 and gram:
-                _mm(dZ[1], G, GdZ)
+            if l == 1:
+                if gram:
+                    _mm(dZ[1], G, GdZ)
+                    _gram_step(P, S, dZ[1], GdZ, lr, m_t)
+                else:
+                    _mm_nt(dZ[1], X, dW[1])
+                    _descend(W[1], dW[1], lr, m_t)
             else:
                 _mm_nt(dZ[l], A[l - 1], dW[l])
-            if l > 1:
                 _mm_tn(W[l], dZ[l], dZ[l - 1])
                 _backward_act(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
-            if l == 1 and gram:
-                _gram_step(P, S, dZ[1], GdZ, lr, m_t)
-            else:
                 _descend(W[l], dW[l], lr, m_t)
             _descend(b[l], db[l], lr, m_t)
 
@@ -245,7 +251,7 @@ class Trainer:
         gram = mode == "gram"
         self.W = List([_dummy(dtype)] + W)
         self.b = List([_dummy(dtype)] + bs)
-        self.A = List([X] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
+        self.A = List([_dummy(dtype)] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
         keeps_derivative = hidden_activation in ("sigmoid", "tanh")
         self.D = List(
             [_dummy()] + [np.empty((dims[l], m)) if keeps_derivative and l < L else _dummy() for l in range(1, L + 1)]
