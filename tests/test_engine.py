@@ -25,10 +25,12 @@ def problem(n_x, m, dims, seed=0, dtype=np.float64):
     return X.astype(dtype), Y.astype(dtype), params
 
 
-def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=1e-9):
+def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=1e-9, python_driven=None):
     ref_params, ref_costs = R.gradient_descent(X, Y, params, activation, lr, n)
     trainer = Trainer(X, Y, params, activation, lr, mode, n)
     assert trainer.mode == mode
+    if python_driven is not None:  # the loop large problems use, forced on a small one
+        trainer.python_driven = python_driven
     comp_costs = trainer.run(n)
     comp_params = trainer.parameters()
     np.testing.assert_allclose(comp_costs, ref_costs, rtol=rtol)
@@ -38,12 +40,13 @@ def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=1e-9):
     np.testing.assert_array_equal(R.predict(comp_params, X, activation), R.predict(ref_params, X, activation))
 
 
+@pytest.mark.parametrize("python_driven", [False, True])
 @pytest.mark.parametrize("mode", ["gram", "standard"])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("n_x, m", [(300, 40), (40, 300)])  # both sides of the switch
-def test_modes_match_reference(n_x, m, activation, mode):
+def test_modes_match_reference(n_x, m, activation, mode, python_driven):
     X, Y, params = problem(n_x, m, [6, 3], seed=n_x)
-    assert_matches_reference(X, Y, params, activation, 0.05, 60, mode)
+    assert_matches_reference(X, Y, params, activation, 0.05, 60, mode, python_driven=python_driven)
 
 
 @pytest.mark.parametrize("mode", ["gram", "standard"])
@@ -95,6 +98,11 @@ def test_train_api_modes_agree(cat_data):
         fastnn.train(train_x, train_y, [12288, 1], num_iterations=1, mode="gram", backend="numpy")
     with pytest.raises(ValueError, match="unknown mode"):
         fastnn.train(train_x, train_y, [12288, 1], num_iterations=1, mode="fast")
+
+
+def test_large_iterations_are_driven_from_python():
+    assert Trainer(*problem(784, 2000, [128, 64])[:3], "relu", 0.1, "standard").python_driven
+    assert not Trainer(*problem(2, 400, [4])[:3], "tanh", 0.1, "standard").python_driven
 
 
 def test_cost_model_picks_gram_only_when_it_pays():
