@@ -1,13 +1,51 @@
-"""Runs a backend's gradient descent in chunks, so costs can be reported as training goes."""
+"""Runs training in chunks: costs reported as it goes, checkpoints, resume, Ctrl-C.
+
+Both backends are driven through one small interface (``run(n) -> costs``, ``parameters()``,
+``state()``, ``restore(...)``): the numba backend's compiled :class:`~fastnn.kernels.engine.Trainer`,
+and :class:`_ReferenceTrainer` around the reference's ``gradient_descent``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.backends import get_backend
+
+#: Without reports or checkpoints, a compiled call still returns to Python after about this
+#: many flops of products, or this many iterations, so that Ctrl-C is honoured within a
+#: second or so.
+CHUNK_FLOPS = 2e10
+CHUNK_ITERATIONS = 5_000
+
+
+class _ReferenceTrainer:
+    """The numpy backend behind the trainer interface: parameters are its whole state."""
+
+    def __init__(self, X, Y, parameters, hidden_activation, learning_rate, mode="standard", expected_iterations=0):
+        self.X, self.Y, self.params = X, Y, parameters
+        self.act, self.lr = hidden_activation, learning_rate
+
+    def run(self, n: int) -> FloatArray:
+        from fastnn import reference
+
+        self.params, costs = reference.gradient_descent(self.X, self.Y, self.params, self.act, self.lr, n)
+        return costs
+
+    def parameters(self) -> Parameters:
+        return {k: v.copy() for k, v in self.params.items()}
+
+    state = parameters
+
+    @classmethod
+    def restore(cls, X, Y, state, hidden_activation, learning_rate):
+        return cls(X, Y, dict(state), hidden_activation, learning_rate)
 
 
 def report_points(num_iterations: int, every: int, last: bool) -> list[int]:
@@ -16,6 +54,24 @@ def report_points(num_iterations: int, every: int, last: bool) -> list[int]:
     if last and num_iterations > 0:
         points.add(num_iterations - 1)
     return sorted(points)
+
+
+@contextlib.contextmanager
+def _deferred_sigint(enabled: bool):
+    """While training with a checkpoint, Ctrl-C sets a flag checked between chunks."""
+    flag = {"set": False}
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum, frame):
+        flag["set"] = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(
@@ -29,42 +85,79 @@ def run(
     report_at: Iterable[int] = (),
     report: Callable[[int, float], None] | None = None,
     mode: str = "auto",
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int = 0,
+    resume: str | Path | None = None,
 ) -> tuple[Parameters, FloatArray]:
     """Train validated inputs; call ``report(i, cost_i)`` at each iteration of ``report_at``.
 
-    The numba backend runs its compiled engine (one compiled call per chunk between
-    reports, buffers and Gram-mode state kept across chunks); the numpy backend runs the
-    reference's :func:`~fastnn.reference.gradient_descent`. Returns the final parameters
-    and the cost of every iteration. A cost that is not finite raises FloatingPointError
-    naming the iteration and the learning rate.
+    With ``checkpoint``, the trainer's state, the costs so far and the iteration count are
+    saved atomically every ``checkpoint_every`` iterations, at the end, and on Ctrl-C (which
+    then raises KeyboardInterrupt naming the file). With ``resume``, training continues from
+    such a file and ends bit for bit where an uninterrupted run ends. A cost that is not
+    finite raises FloatingPointError naming the iteration and the learning rate.
     """
+    from fastnn import io
+
     module = get_backend(backend)
-    trainer = None
-    if hasattr(module, "Trainer"):
-        trainer = module.Trainer(X, Y, parameters, hidden_activation, learning_rate, mode, num_iterations)
+    kind = getattr(module, "Trainer", _ReferenceTrainer)
+    settings = {
+        "backend": module.__name__,
+        "hidden_activation": hidden_activation,
+        "learning_rate": learning_rate,
+        "num_iterations": num_iterations,
+        "dtype": str(X.dtype),
+        "layer_dims": [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1)],
+        "m": X.shape[1],
+    }
     costs = np.empty(num_iterations, dtype=X.dtype)
-    points = {int(i) for i in report_at if 0 <= i < num_iterations}
     start = 0
-    stops = [i + 1 for i in sorted(points)]
-    if not stops or stops[-1] != num_iterations:
-        stops.append(num_iterations)
-    for stop in stops:
-        if stop > start:
+    if resume is not None:
+        state, done, meta = io.load_checkpoint(resume)
+        for key, value in settings.items():
+            if key != "num_iterations" and meta.get(key) != value:
+                raise ValueError(
+                    f"cannot resume from {resume}: it was made with {key}={meta.get(key)!r}, this run has {value!r}"
+                )
+        if done.size > num_iterations:
+            raise ValueError(
+                f"cannot resume from {resume}: it is at iteration {done.size}, past num_iterations={num_iterations}"
+            )
+        trainer = kind.restore(X, Y, state, hidden_activation, learning_rate)
+        start = done.size
+        costs[:start] = done
+    else:
+        trainer = kind(X, Y, parameters, hidden_activation, learning_rate, mode, num_iterations)
+
+    points = {int(i) for i in report_at if start <= i < num_iterations}
+    stops = {i + 1 for i in points} | {num_iterations}
+    if checkpoint is not None and checkpoint_every > 0:
+        stops |= set(range(checkpoint_every, num_iterations, checkpoint_every))
+    layer_flops = sum(2 * a * b for a, b in zip(settings["layer_dims"], settings["layer_dims"][1:], strict=False))
+    chunk = max(1, min(CHUNK_ITERATIONS, int(CHUNK_FLOPS / max(3.0 * layer_flops * X.shape[1], 1.0))))
+    stops |= set(range(chunk, num_iterations, chunk))
+
+    def save(at: int) -> None:
+        if checkpoint is not None:
+            io.save_checkpoint(checkpoint, trainer.state(), costs[:at], at, **settings)
+
+    with _deferred_sigint(checkpoint is not None) as interrupted:
+        for stop in sorted(s for s in stops if s > start):
             # A diverging run overflows in its products; it is reported below, by iteration.
             with np.errstate(over="ignore", invalid="ignore"):
-                if trainer is not None:
-                    costs[start:stop] = trainer.run(stop - start)
-                else:
-                    parameters, costs[start:stop] = module.gradient_descent(
-                        X, Y, parameters, hidden_activation, learning_rate, stop - start
-                    )
-        check_costs(costs[start:stop], start, learning_rate)
-        if report is not None and stop - 1 in points:
-            report(stop - 1, costs[stop - 1])
-        start = stop
-    if trainer is not None:
-        parameters = trainer.parameters()
-    return parameters, costs
+                costs[start:stop] = trainer.run(stop - start)
+            check_costs(costs[start:stop], start, learning_rate)
+            if report is not None and stop - 1 in points:
+                report(stop - 1, costs[stop - 1])
+            if checkpoint is not None and (
+                stop == num_iterations or (checkpoint_every and stop % checkpoint_every == 0)
+            ):
+                save(stop)
+            start = stop
+            if interrupted["set"]:
+                save(stop)
+                raise KeyboardInterrupt(f"training interrupted at iteration {stop}; checkpoint saved to {checkpoint}")
+    return trainer.parameters(), costs
 
 
 def check_costs(costs: FloatArray, offset: int, learning_rate: float) -> None:

@@ -137,10 +137,10 @@ def check_num_iterations(num_iterations) -> int:
     return int(num_iterations)
 
 
-def check_print_every(print_every) -> int:
-    """A non-negative int (0: print nothing)."""
+def check_print_every(print_every, name: str = "print_every") -> int:
+    """A non-negative int (0: never)."""
     if isinstance(print_every, bool) or not isinstance(print_every, numbers.Integral) or print_every < 0:
-        raise ValueError(f"print_every must be an int >= 0 (0 prints nothing), got {print_every!r}")
+        raise ValueError(f"{name} must be an int >= 0 (0: never), got {print_every!r}")
     return int(print_every)
 
 

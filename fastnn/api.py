@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,6 +69,9 @@ def train(
     backend: str | None = None,
     print_every: int = 0,
     mode: str = "auto",
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    resume: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Train an L-layer binary classifier by full-batch gradient descent.
 
@@ -101,6 +105,16 @@ def train(
         The numba engine's layer-1 algorithm: ``"gram"`` is exact and far cheaper when
         there are fewer examples than features; ``"auto"`` chooses by a cost model. The
         numpy backend (the reference) is always ``"standard"``.
+    checkpoint : path, optional
+        Save the run's state, its costs so far and the iteration count there (atomically)
+        every ``checkpoint_every`` iterations, at the end, and on Ctrl-C, which then raises
+        KeyboardInterrupt naming the file.
+    checkpoint_every : int
+        0: only at the end and on Ctrl-C.
+    resume : path, optional
+        Continue from a checkpoint of this same run (same data shape, layers, activation,
+        learning rate, dtype and backend); the result is bit for bit that of an
+        uninterrupted run. ``initial_parameters``, ``init`` and ``seed`` are then unused.
 
     Returns
     -------
@@ -146,6 +160,9 @@ def train(
         report_at=_driver.report_points(num_iterations, print_every, last=True) if print_every else (),
         report=report,
         mode=mode,
+        checkpoint=checkpoint,
+        checkpoint_every=check_print_every(checkpoint_every, "checkpoint_every"),
+        resume=resume,
     )
     return TrainResult(parameters, costs, hidden_activation, backend)
 

@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, help="initialisation seed")
     t.add_argument("--print-every", type=_positive_int, help="print the cost every N iterations (0: never)")
     t.add_argument("--out", default="fastnn-model.npz", help="where to save the parameters (default: %(default)s)")
+    t.add_argument(
+        "--checkpoint", help="save a resumable checkpoint here (every --checkpoint-every iterations and on Ctrl-C)"
+    )
+    t.add_argument("--checkpoint-every", type=_positive_int, default=0, help="iterations between checkpoints")
+    t.add_argument("--resume", help="continue from this checkpoint (same data and settings)")
     return parser
 
 
@@ -147,6 +152,9 @@ def run_train(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         backend=args.backend,
         print_every=print_every,
+        checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
     )
     train_acc = accuracy(result.predict(X), Y)
     dev_acc = (
@@ -184,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as exc:
         print(f"fastnn: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("fastnn: interrupted; nothing saved", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        detail = str(exc) or "interrupted; nothing saved (use --checkpoint to make runs resumable)"
+        print(f"fastnn: {detail}", file=sys.stderr)
         return 130

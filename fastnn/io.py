@@ -29,6 +29,57 @@ def _jsonable(value):
     return value
 
 
+def _write_npz(path: Path, arrays: dict, meta: dict) -> Path:
+    """Write ``arrays`` and the JSON ``meta`` to ``path`` atomically (temporary file, fsync, rename)."""
+    try:
+        meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    except TypeError as exc:
+        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays, **{_META_KEY: meta_bytes})
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it an ordinary file's mode
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _read_npz(path: Path) -> tuple[dict, dict]:
+    """``(arrays, meta)`` of a file written by :func:`_write_npz`; ValueError for anything else."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if _META_KEY not in data.files:
+                raise _Foreign(f"{path} is not a fastnn parameter file (no fastnn metadata entry)")
+            meta = json.loads(bytes(data[_META_KEY]).decode())
+            arrays = {k: data[k] for k in data.files if k != _META_KEY}
+    except _Foreign as exc:
+        raise ValueError(str(exc)) from None
+    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable fastnn parameter file ({type(exc).__name__}: {exc})") from None
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise ValueError(f"{path} holds pickled objects; fastnn never loads those") from None
+        raise ValueError(f"{path} is not a readable fastnn parameter file ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+        version = meta.get("format_version") if isinstance(meta, dict) else meta
+        raise ValueError(f"{path}: unsupported fastnn file format {version!r}")
+    return arrays, meta
+
+
+class _Foreign(Exception):
+    pass
+
+
 def save(path: str | os.PathLike, parameters: Parameters, **metadata) -> Path:
     """Write ``parameters`` and JSON ``metadata`` to an ``.npz`` file, atomically.
 
@@ -60,23 +111,7 @@ def save(path: str | os.PathLike, parameters: Parameters, **metadata) -> Path:
         "dtype": str(params["W1"].dtype),
         **_jsonable(metadata),
     }
-    try:
-        meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    except TypeError as exc:
-        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **params, **{_META_KEY: meta_bytes})
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return _write_npz(Path(path), params, meta)
 
 
 def load(path: str | os.PathLike) -> tuple[Parameters, dict]:
@@ -94,24 +129,7 @@ def load(path: str | os.PathLike) -> tuple[Parameters, dict]:
     from fastnn._validation import check_parameters
 
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such parameter file: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if _META_KEY not in data.files:
-                raise ValueError(f"{path} is not a fastnn parameter file (no fastnn metadata entry)")
-            meta = json.loads(bytes(data[_META_KEY]).decode())
-            arrays = {k: data[k] for k in data.files if k != _META_KEY}
-    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a readable fastnn parameter file ({type(exc).__name__}: {exc})") from None
-    except ValueError as exc:
-        if "pickle" in str(exc).lower() or "allow_pickle" in str(exc):
-            raise ValueError(f"{path} holds pickled objects; fastnn never loads those") from None
-        raise ValueError(f"{path} is not a readable fastnn parameter file ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(
-            f"{path}: unsupported fastnn file format {meta.get('format_version') if isinstance(meta, dict) else meta!r}"
-        )
+    arrays, meta = _read_npz(path)
     try:
         parameters = check_parameters(arrays)
     except (ValueError, TypeError) as exc:
@@ -121,3 +139,35 @@ def load(path: str | os.PathLike) -> tuple[Parameters, dict]:
     if dims != meta.get("layer_dims"):
         raise ValueError(f"{path}: parameters have layer sizes {dims} but the metadata says {meta.get('layer_dims')}")
     return parameters, meta
+
+
+def save_checkpoint(path: str | os.PathLike, state: dict, costs: np.ndarray, iteration: int, **settings) -> Path:
+    """Write a training checkpoint atomically: the trainer's ``state`` arrays, the costs so far,
+    the number of iterations done and the run's ``settings`` (checked on resume)."""
+    from fastnn import __version__
+
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "fastnn_version": __version__,
+        "kind": "checkpoint",
+        "iteration": int(iteration),
+        **_jsonable(settings),
+    }
+    arrays = {f"state_{k}": v for k, v in state.items()}
+    arrays["costs"] = np.asarray(costs)
+    return _write_npz(Path(path), arrays, meta)
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[dict, np.ndarray, dict]:
+    """``(state, costs, meta)`` of a checkpoint written by :func:`save_checkpoint`."""
+    path = Path(path)
+    arrays, meta = _read_npz(path)
+    if meta.get("kind") != "checkpoint" or "costs" not in arrays:
+        raise ValueError(f"{path} is not a fastnn checkpoint")
+    state = {k[len("state_") :]: v for k, v in arrays.items() if k.startswith("state_")}
+    costs = arrays["costs"]
+    if costs.ndim != 1 or costs.size != meta.get("iteration"):
+        raise ValueError(
+            f"{path}: checkpoint is inconsistent ({costs.size} costs for iteration {meta.get('iteration')})"
+        )
+    return state, costs, meta

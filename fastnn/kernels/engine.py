@@ -327,6 +327,27 @@ class Trainer:
                 run(*buffers, self.P, self.S, self.GdZ, costs, self.act, lr, m_t, one, zero, slope, gram)
         return costs
 
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue this run bit for bit (copies): the stored ``W``, ``b``
+        and, in Gram mode, ``P`` and ``S`` (``W1`` is then the starting ``W1``)."""
+        out = {}
+        for l in range(1, self.L + 1):
+            out[f"W{l}"] = (self.W1_0 if self.mode == "gram" and l == 1 else self.W[l]).copy()
+            out[f"b{l}"] = self.b[l].copy()
+        if self.mode == "gram":
+            out["P"], out["S"] = self.P.copy(), self.S.copy()
+        return out
+
+    @classmethod
+    def restore(cls, X, Y, state: dict, hidden_activation: str, learning_rate: float) -> Trainer:
+        """A trainer that continues from :meth:`state` exactly where the saved one stood."""
+        params = {k: v for k, v in state.items() if k[0] in "Wb"}
+        trainer = cls(X, Y, params, hidden_activation, learning_rate, "gram" if "P" in state else "standard")
+        if trainer.mode == "gram":
+            np.copyto(trainer.P, state["P"])
+            np.copyto(trainer.S, state["S"])
+        return trainer
+
     def parameters(self) -> Parameters:
         """The current parameters (copies); in Gram mode ``W1`` is rebuilt here."""
         out = {}
