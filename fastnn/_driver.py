@@ -88,6 +88,7 @@ def run(
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 0,
     resume: str | Path | None = None,
+    on_nonfinite: str = "raise",
 ) -> tuple[Parameters, FloatArray]:
     """Train validated inputs; call ``report(i, cost_i)`` at each iteration of ``report_at``.
 
@@ -95,7 +96,9 @@ def run(
     saved atomically every ``checkpoint_every`` iterations, at the end, and on Ctrl-C (which
     then raises KeyboardInterrupt naming the file). With ``resume``, training continues from
     such a file and ends bit for bit where an uninterrupted run ends. A cost that is not
-    finite raises FloatingPointError naming the iteration and the learning rate.
+    finite, or final parameters that are not, raise FloatingPointError naming the iteration
+    and the learning rate; with ``on_nonfinite="stop"`` the run instead ends with a
+    RuntimeWarning, returning the last parameters whose cost was finite and the costs up to them.
     """
     from fastnn import io
 
@@ -141,12 +144,21 @@ def run(
         if checkpoint is not None:
             io.save_checkpoint(checkpoint, trainer.state(), costs[:at], at, **settings)
 
+    keep = on_nonfinite == "stop"
+    # For on_nonfinite="stop": the trainer's state at the start of this chunk and the last.
+    marks = [(start, trainer.state()), (start, trainer.state())] if keep else []
     with _deferred_sigint(checkpoint is not None) as interrupted:
         for stop in sorted(s for s in stops if s > start):
+            if keep:
+                marks = [marks[1], (start, trainer.state())]
             # A diverging run overflows in its products; it is reported below, by iteration.
             with np.errstate(over="ignore", invalid="ignore"):
                 costs[start:stop] = trainer.run(stop - start)
-            check_costs(costs[start:stop], start, learning_rate)
+            bad = first_nonfinite(costs[start:stop], start, trainer, stop == num_iterations)
+            if bad is not None:
+                if not keep:
+                    raise divergence(bad, costs, learning_rate)
+                return _stop_early(bad, costs, learning_rate, marks, kind, X, Y, hidden_activation)
             if report is not None and stop - 1 in points:
                 report(stop - 1, costs[stop - 1])
             if checkpoint is not None and (
@@ -160,12 +172,38 @@ def run(
     return trainer.parameters(), costs
 
 
-def check_costs(costs: FloatArray, offset: int, learning_rate: float) -> None:
-    """FloatingPointError at the first cost that is NaN or infinite."""
-    bad = np.flatnonzero(~np.isfinite(costs))
+def first_nonfinite(chunk_costs: FloatArray, offset: int, trainer, last_chunk: bool) -> int | None:
+    """The first iteration whose cost is NaN or infinite; at the end of the run, the final
+    parameters (which no cost has looked at) count as iteration ``num_iterations``."""
+    bad = np.flatnonzero(~np.isfinite(chunk_costs))
     if bad.size:
-        i = offset + int(bad[0])
-        raise FloatingPointError(
-            f"training diverged: the cost is {costs[bad[0]]} at iteration {i} "
-            f"(learning_rate={learning_rate}); try a smaller learning rate"
-        )
+        return offset + int(bad[0])
+    if last_chunk and not all(np.all(np.isfinite(v)) for v in trainer.parameters().values()):
+        return offset + chunk_costs.size
+    return None
+
+
+def divergence(i: int, costs: FloatArray, learning_rate: float) -> FloatingPointError:
+    what = f"the cost is {costs[i]}" if i < costs.size else "the final parameters are not finite"
+    return FloatingPointError(
+        f"training diverged: {what} at iteration {i} (learning_rate={learning_rate}); try a smaller learning rate"
+    )
+
+
+def _stop_early(i, costs, learning_rate, marks, kind, X, Y, hidden_activation):
+    """Rebuild the parameters of iteration ``i - 1`` from the latest saved state before it."""
+    import warnings
+
+    candidates = [(at, state) for at, state in marks if at <= i - 1]
+    if i == 0 or not candidates:
+        raise divergence(i, costs, learning_rate)
+    at, state = candidates[-1]
+    trainer = kind.restore(X, Y, state, hidden_activation, learning_rate)
+    trainer.run(i - 1 - at)
+    warnings.warn(
+        f"{divergence(i, costs, learning_rate)}; stopped, returning the parameters of iteration {i - 1}, "
+        "the last whose cost was finite",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return trainer.parameters(), costs[:i].copy()

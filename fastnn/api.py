@@ -72,6 +72,7 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int = 0,
     resume: str | os.PathLike | None = None,
+    on_nonfinite: str = "raise",
 ) -> TrainResult:
     """Train an L-layer binary classifier by full-batch gradient descent.
 
@@ -115,6 +116,10 @@ def train(
         Continue from a checkpoint of this same run (same data shape, layers, activation,
         learning rate, dtype and backend); the result is bit for bit that of an
         uninterrupted run. ``initial_parameters``, ``init`` and ``seed`` are then unused.
+    on_nonfinite : {"raise", "stop"}
+        When the cost (or the final parameters) stop being finite: raise FloatingPointError,
+        or stop with a RuntimeWarning and return the last parameters whose cost was finite
+        (``costs`` then ends at the first non-finite one, excluded).
 
     Returns
     -------
@@ -136,6 +141,7 @@ def train(
     print_every = check_print_every(print_every)
     backend = resolve_backend(backend)
     check_choice("mode", mode, MODES)
+    check_choice("on_nonfinite", on_nonfinite, ("raise", "stop"))
     if backend == "numpy" and mode == "gram":
         raise ValueError("mode='gram' needs backend='numba'; the numpy backend is the reference (standard mode)")
     if initial_parameters is None:
@@ -163,6 +169,7 @@ def train(
         checkpoint=checkpoint,
         checkpoint_every=check_print_every(checkpoint_every, "checkpoint_every"),
         resume=resume,
+        on_nonfinite=on_nonfinite,
     )
     return TrainResult(parameters, costs, hidden_activation, backend)
 

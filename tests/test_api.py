@@ -80,6 +80,23 @@ def test_divergence_raises_floating_point_error():
         fastnn.train(X * 1e3, Y, [5, 50, 1], learning_rate=1e300, num_iterations=20, init="he")
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_on_nonfinite_stop_returns_the_last_finite_parameters(backend):
+    X, Y = blobs()
+    kwargs = dict(learning_rate=1e4, init="he", backend=backend)
+    with pytest.raises(FloatingPointError) as info:
+        fastnn.train(X * 30, Y, [5, 50, 1], num_iterations=200, **kwargs)
+    i = int(str(info.value).split("at iteration ")[1].split()[0])
+    assert i > 1
+    with pytest.warns(RuntimeWarning, match=f"returning the parameters of iteration {i - 1}"):
+        stopped = fastnn.train(X * 30, Y, [5, 50, 1], num_iterations=200, on_nonfinite="stop", **kwargs)
+    assert stopped.costs.shape == (i,) and np.all(np.isfinite(stopped.costs))
+    reference_run = fastnn.train(X * 30, Y, [5, 50, 1], num_iterations=i - 1, **kwargs)
+    for key, value in reference_run.parameters.items():
+        assert np.all(np.isfinite(stopped.parameters[key]))
+        np.testing.assert_array_equal(stopped.parameters[key], value)
+
+
 BAD_INPUTS = [
     (dict(X=np.full((5, 60), np.nan)), ValueError, "X contains NaN"),
     (dict(X=np.full((5, 60), np.inf)), ValueError, "X contains infinity"),
@@ -106,6 +123,7 @@ BAD_INPUTS = [
     (dict(init="glorot"), ValueError, "unknown init 'glorot'"),
     (dict(dtype="float16"), ValueError, "unknown dtype"),
     (dict(backend="cuda"), ValueError, "unknown backend 'cuda'; valid values are: 'numpy', 'numba'"),
+    (dict(on_nonfinite="ignore"), ValueError, "unknown on_nonfinite 'ignore'"),
     (dict(initial_parameters={"W1": np.ones((3, 5))}), ValueError, "keys W1, b1"),
     (
         dict(
