@@ -255,3 +255,26 @@ def test_initialisations_reproduce_the_notebooks_streams():
     np.testing.assert_array_equal(p["W1"], np.random.randn(4, 2) * 0.01)
     np.testing.assert_array_equal(p["W2"], np.random.randn(1, 4) * 0.01)
     assert logistic.initialize_with_zeros(3)[1] == 0.0
+
+
+def test_building_blocks_refuse_silent_broadcasting():
+    A, W = np.ones((3, 4)), np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"b must have shape \(2, 1\)"):
+        deep.linear_forward(A, W, np.ones(2))
+    with pytest.raises(ValueError, match="W @ A does not fit"):
+        deep.linear_activation_forward(A, np.ones((2, 5)), np.ones((2, 1)), "relu")
+    with pytest.raises(ValueError, match="unknown activation"):
+        deep.linear_activation_forward(A, W, np.ones((2, 1)), "softmax")
+    with pytest.raises(ValueError, match="Y has 3 labels"):
+        deep.compute_cost(np.full((1, 4), 0.5), np.ones((1, 3)))
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        planar.compute_cost(np.full((1, 2), 0.5), np.array([[0, 2]]))
+    params = deep.initialize_parameters(3, 2, 1)
+    with pytest.raises(ValueError, match=r"dW1 has shape \(3, 2\)"):
+        deep.update_parameters(params, {"dW1": np.ones((3, 2)), "db1": 0, "dW2": 0, "db2": 0}, 0.1)
+    with pytest.raises(ValueError, match="X has n_x = 4"):
+        planar.forward_propagation(np.ones((4, 5)), planar.initialize_parameters(2, 4, 1))
+    with pytest.raises(ValueError, match=r"w must have shape \(2, 1\)"):
+        logistic.propagate(np.ones((3, 1)), 0.0, np.ones((2, 4)), np.ones((1, 4)))
+    with pytest.raises(ValueError, match="w has 3 weights"):
+        logistic.predict(np.ones((3, 1)), 0.0, np.ones((2, 4)))

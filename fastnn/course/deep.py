@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastnn._validation import check_choice, check_learning_rate, check_parameters, check_X
 from fastnn.api import predict_proba
+from fastnn.course import _checks
 from fastnn.course._common import every_hundred, fit
 from fastnn.reference import activations as _act
 from fastnn.reference import initializers as _init
@@ -54,30 +56,54 @@ def initialize_parameters_deep(layer_dims):
     return _init.initialize_parameters(list(layer_dims), "lecun", 1)
 
 
-linear_forward = _layers.linear_forward
-linear_activation_forward = _layers.linear_activation_forward
-linear_backward = _layers.linear_backward
-linear_activation_backward = _layers.linear_activation_backward
+def linear_forward(A, W, b):
+    """``Z = W @ A + b``; returns ``(Z, (A, W, b))``."""
+    _checks.layer(A, W, b)
+    return _layers.linear_forward(A, W, b)
+
+
+def linear_activation_forward(A_prev, W, b, activation):
+    """``A = g(W @ A_prev + b)``; returns ``(A, ((A_prev, W, b), Z))``."""
+    _checks.layer(A_prev, W, b, activation)
+    return _layers.linear_activation_forward(A_prev, W, b, activation)
+
+
+def linear_backward(dZ, cache):
+    """``(dA_prev, dW, db)`` from ``dZ`` and the cache ``(A_prev, W, b)``."""
+    A_prev, W, _ = cache
+    if np.shape(dZ) != (W.shape[0], A_prev.shape[1]):
+        raise ValueError(f"dZ must have shape {(W.shape[0], A_prev.shape[1])}, got {np.shape(dZ)}")
+    return _layers.linear_backward(dZ, cache)
+
+
+def linear_activation_backward(dA, cache, activation):
+    """``dZ = dA * g'(Z)``, then :func:`linear_backward`."""
+    check_choice("activation", activation, _act.DERIVATIVES)
+    if np.shape(dA) != np.shape(cache[1]):
+        raise ValueError(f"dA has shape {np.shape(dA)} but Z has {np.shape(cache[1])}")
+    return _layers.linear_activation_backward(dA, cache, activation)
 
 
 def L_model_forward(X, parameters):
     """ReLU hidden layers, sigmoid output; returns ``(AL, caches)``."""
-    return _model.L_model_forward(X, parameters, "relu")
+    X = check_X(X)
+    return _model.L_model_forward(X, check_parameters(parameters, X.shape[0], X.dtype), "relu")
 
 
 def compute_cost(AL, Y):
     """Cross-entropy cost, a NumPy scalar."""
-    return np.squeeze(_model.compute_cost(AL, Y))
+    return np.squeeze(_model.compute_cost(AL, _checks.cost(AL, Y)))
 
 
 def L_model_backward(AL, Y, caches):
     """Gradients ``dA{l-1}``, ``dW{l}``, ``db{l}`` of :func:`L_model_forward`."""
-    return _model.L_model_backward(AL, np.asarray(Y).reshape(AL.shape), caches, "relu")
+    return _model.L_model_backward(AL, _checks.cost(AL, Y), caches, "relu")
 
 
 def update_parameters(params, grads, learning_rate):
     """One gradient step; returns new parameters, ``params`` is left as it was."""
-    return _model.update_parameters(params, grads, learning_rate)
+    _checks.grads_match(params, grads)
+    return _model.update_parameters(params, grads, check_learning_rate(learning_rate))
 
 
 def _train(X, Y, parameters, learning_rate, num_iterations, print_cost, backend):

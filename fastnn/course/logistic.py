@@ -27,6 +27,10 @@ def initialize_with_zeros(dim):
 
 def propagate(w, b, X, Y):
     """Cost and gradients ``{"dw": (n_x, 1), "db": float}`` of logistic regression."""
+    X, Y = check_XY(X, Y)
+    w = np.asarray(w)
+    if w.shape != (X.shape[0], 1):
+        raise ValueError(f"w must have shape ({X.shape[0]}, 1) to match X {X.shape}, got {w.shape}")
     m = X.shape[1]
     A = _act.sigmoid(w.T @ X + b)
     cost = -np.sum(np.where(Y == 1, np.log(A), np.log(1 - A))) / m
@@ -80,7 +84,11 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
 
 def predict(w, b, X):
     """Predictions ``(1, m)`` of 0.0 / 1.0: 1 where ``sigmoid(w.T X + b) > 0.5``."""
-    w = np.asarray(w).reshape(-1, 1)
+    X = np.asarray(X)
+    w = np.asarray(w)
+    if X.ndim != 2 or w.size != X.shape[0]:
+        raise ValueError(f"w has {w.size} weights but X has shape {X.shape}: expected (n_x, m) with n_x = {w.size}")
+    w = w.reshape(-1, 1)
     A = predict_proba({"W1": w.T, "b1": np.full((1, 1), float(b))}, X)
     return (A > 0.5).astype(float)
 

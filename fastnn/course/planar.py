@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from fastnn._validation import check_learning_rate, check_parameters, check_X
 from fastnn.api import predict_proba
+from fastnn.course import _checks
 from fastnn.course._common import fit
 from fastnn.reference import activations as _act
 from fastnn.reference import initializers as _init
@@ -28,6 +30,8 @@ def initialize_parameters(n_x, n_h, n_y):
 
 def forward_propagation(X, parameters):
     """Tanh hidden layer, sigmoid output; returns ``(A2, cache)`` with cache keys Z1, A1, Z2, A2."""
+    X = check_X(X)
+    parameters = check_parameters(parameters, X.shape[0], X.dtype)
     Z1 = parameters["W1"] @ X + parameters["b1"]
     A1 = np.tanh(Z1)
     Z2 = parameters["W2"] @ A1 + parameters["b2"]
@@ -37,14 +41,18 @@ def forward_propagation(X, parameters):
 
 def compute_cost(A2, Y):
     """Cross-entropy cost as a float."""
-    return float(_model.compute_cost(A2, Y))
+    return float(_model.compute_cost(A2, _checks.cost(A2, Y)))
 
 
 def backward_propagation(parameters, cache, X, Y):
     """Gradients ``dW1, db1, dW2, db2``."""
+    X = check_X(X)
+    parameters = check_parameters(parameters, X.shape[0], X.dtype)
     m = X.shape[1]
     A1, A2 = cache["A1"], cache["A2"]
-    dZ2 = A2 - Y
+    if A1.shape != (parameters["W1"].shape[0], m):
+        raise ValueError(f"cache['A1'] has shape {A1.shape}, expected {(parameters['W1'].shape[0], m)}")
+    dZ2 = A2 - _checks.cost(A2, Y)
     dW2 = dZ2 @ A1.T / m
     db2 = np.sum(dZ2, axis=1, keepdims=True) / m
     dZ1 = (parameters["W2"].T @ dZ2) * (1 - A1**2)
@@ -55,7 +63,8 @@ def backward_propagation(parameters, cache, X, Y):
 
 def update_parameters(parameters, grads, learning_rate=1.2):
     """One gradient step; returns new parameters."""
-    return _model.update_parameters(parameters, grads, learning_rate)
+    _checks.grads_match(parameters, grads)
+    return _model.update_parameters(parameters, grads, check_learning_rate(learning_rate))
 
 
 def nn_model(X, Y, n_h, num_iterations=10000, print_cost=False, backend=None):
