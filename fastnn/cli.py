@@ -22,7 +22,6 @@ from fastnn.reference.initializers import INITIALIZERS
 # Settings per data set when the command line leaves them out: the course's own.
 _PRESETS = {
     "planar": {
-        "layers": None,
         "hidden": [4],
         "activation": "tanh",
         "lr": 1.2,
@@ -32,17 +31,6 @@ _PRESETS = {
         "print_every": 1000,
     },
     "cat": {
-        "layers": None,
-        "hidden": [20, 7, 5],
-        "activation": "relu",
-        "lr": 0.0075,
-        "iterations": 2500,
-        "init": "lecun",
-        "seed": 1,
-        "print_every": 100,
-    },
-    "npz": {
-        "layers": None,
         "hidden": [20, 7, 5],
         "activation": "relu",
         "lr": 0.0075,
@@ -52,6 +40,7 @@ _PRESETS = {
         "print_every": 100,
     },
 }
+_PRESETS["npz"] = _PRESETS["cat"]  # other data: the deep application's settings
 
 
 class _Parser(argparse.ArgumentParser):
