@@ -6,9 +6,11 @@ plain arithmetic, because a loop calling ``math.exp`` or ``np.tanh`` compiles to
 libm call per element (see ``shared/PERF.md``). sigmoid and tanh are within 2 and 3 ulp of
 the reference; float32 inputs go through float64 and are rounded once.
 
-The ``*_from_A`` derivatives compute ``dZ = dA * g'(Z)`` from the forward output ``A``
-(``A (1 - A)``, ``1 - A**2``, ``A > 0``), so training never keeps ``Z`` and never takes a
-second ``exp``. They fuse ``db = sum(dZ, axis=1)`` into the same pass.
+Training uses two more tables, ``TRAIN_FORWARD`` and ``TRAIN_BACKWARD``: the forward pass
+turns ``Z`` into ``A`` in place and, for sigmoid and tanh, writes ``g'(Z)`` in the same pass
+(from the same ``exp``); the backward pass turns ``dA`` into ``dZ`` in place (from that, or
+from the sign of ``A`` for the ReLUs) and fuses ``db = sum(dZ, axis=1)``. Training never
+keeps ``Z``.
 
 Private kernels take 1-D (elementwise) or 2-D C-contiguous arrays and the dtype's
 constants as arguments: float32 arithmetic stays float32 (a Python ``1.0`` would

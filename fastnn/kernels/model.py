@@ -1,10 +1,7 @@
 """The L-layer network: compiled twins of :mod:`fastnn.reference.model`.
 
-:func:`gradient_descent` is the training loop of the ``"numba"`` backend: every buffer
-is allocated once before the first iteration; each iteration is BLAS products into
-those buffers plus one compiled pass per layer for bias and activation (forward) and
-for derivative and ``db`` (backward). ``dA0``, the gradient with respect to ``X``, is
-never computed: training does not need it.
+:func:`gradient_descent` is the ``"numba"`` backend's training loop: it runs the compiled
+engine (:mod:`fastnn.kernels.engine`), buffers allocated once, ``dA0`` never computed.
 """
 
 from __future__ import annotations
