@@ -154,7 +154,7 @@ def run(
             # A diverging run overflows in its products; it is reported below, by iteration.
             with np.errstate(over="ignore", invalid="ignore"):
                 costs[start:stop] = trainer.run(stop - start)
-            bad = first_nonfinite(costs[start:stop], start, trainer, stop == num_iterations)
+            bad = first_nonfinite(costs[start:stop], start)
             if bad is not None:
                 if not keep:
                     raise divergence(bad, costs, learning_rate)
@@ -169,18 +169,19 @@ def run(
             if interrupted["set"]:
                 save(stop)
                 raise KeyboardInterrupt(f"training interrupted at iteration {stop}; checkpoint saved to {checkpoint}")
-    return trainer.parameters(), costs
+    # The final parameters, which no cost has looked at, count as iteration num_iterations.
+    final = trainer.parameters()  # built once: in Gram mode this is a product with X
+    if not all(np.all(np.isfinite(v)) for v in final.values()):
+        if not keep:
+            raise divergence(num_iterations, costs, learning_rate)
+        return _stop_early(num_iterations, costs, learning_rate, marks, kind, X, Y, hidden_activation)
+    return final, costs
 
 
-def first_nonfinite(chunk_costs: FloatArray, offset: int, trainer, last_chunk: bool) -> int | None:
-    """The first iteration whose cost is NaN or infinite; at the end of the run, the final
-    parameters (which no cost has looked at) count as iteration ``num_iterations``."""
+def first_nonfinite(chunk_costs: FloatArray, offset: int) -> int | None:
+    """The first iteration whose cost is NaN or infinite, or None."""
     bad = np.flatnonzero(~np.isfinite(chunk_costs))
-    if bad.size:
-        return offset + int(bad[0])
-    if last_chunk and not all(np.all(np.isfinite(v)) for v in trainer.parameters().values()):
-        return offset + chunk_costs.size
-    return None
+    return offset + int(bad[0]) if bad.size else None
 
 
 def divergence(i: int, costs: FloatArray, learning_rate: float) -> FloatingPointError:
