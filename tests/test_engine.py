@@ -49,6 +49,19 @@ def test_modes_match_reference(n_x, m, activation, mode, python_driven):
     assert_matches_reference(X, Y, params, activation, 0.05, 60, mode, python_driven=python_driven)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("n_x, m", [(2, 400), (30, 1000)])
+def test_one_hidden_layer_loop_matches_reference(n_x, m, activation, dtype):
+    """The list-free loop for one hidden layer (the planar model's), with its fused backward
+    pass; float32 against the float32 reference at the float32 tolerance."""
+    X, Y, params = problem(n_x, m, [4], seed=n_x, dtype=dtype)
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    assert Trainer(X, Y, params, activation, 0.5, "standard", 50).loop == "one hidden layer"
+    rtol = 1e-9 if dtype == np.float64 else 1e-5
+    assert_matches_reference(X, Y, params, activation, 0.5, 50, "standard", rtol=rtol)
+
+
 @pytest.mark.parametrize("mode", ["gram", "standard"])
 def test_logistic_regression_one_layer(mode):
     X, Y, _ = problem(50, 20, [], seed=1)

@@ -49,18 +49,34 @@ if numba.config.DISABLE_JIT:  # plain Python (coverage runs): bit casts through 
         return int(np.float64(x).view(np.int64))
 
     def fma(a, b, c):
-        """``a * b + c`` rounded once, as the compiled intrinsic (exact rational arithmetic)."""
+        """``a * b + c`` rounded once, as the compiled intrinsic.
+
+        The product split exactly into ``p + err`` (Dekker's algorithm) and the three summed
+        with one rounding by ``math.fsum``; where the split could overflow or underflow,
+        exact rational arithmetic instead.
+        """
         a, b, c = float(a), float(b), float(c)
-        plain = a * b + c
-        if not (math.isfinite(a * b) and math.isfinite(c)):
+        p = a * b
+        plain = p + c
+        if not (math.isfinite(p) and math.isfinite(c)):
             return plain  # inf and NaN propagate as in the hardware instruction
-        exact = Fraction(a) * Fraction(b) + Fraction(c)
-        if exact == 0:
-            return plain if plain == 0 else 0.0  # the sign of an exact zero
-        try:
-            return float(exact)  # Fraction to float divides two ints: correctly rounded
-        except OverflowError:
-            return math.copysign(math.inf, exact)
+        if 1e-270 < abs(p) and abs(a) < 1e290 and abs(b) < 1e290:
+            a_hi, a_lo = _split(a)
+            b_hi, b_lo = _split(b)
+            err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+            result = math.fsum((p, err, c))
+        else:
+            exact = Fraction(a) * Fraction(b) + Fraction(c)
+            try:
+                result = float(exact)  # Fraction to float divides two ints: correctly rounded
+            except OverflowError:
+                return math.copysign(math.inf, exact)
+        return result if result != 0 else (plain if plain == 0 else 0.0)  # the sign of an exact zero
+
+    def _split(x):
+        t = 134217729.0 * x  # 2^27 + 1 (Veltkamp)
+        hi = t - (t - x)
+        return hi, x - hi
 
 else:
 
