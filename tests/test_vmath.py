@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import pytest
 
-from fastnn.kernels._vmath import exp_nonpositive, expm1_nonpositive, fma, tanh_and_grad, tanh_scalar
+from fastnn.kernels._vmath import exp_nonpositive, expm1_nonpositive, fma, math_constants, tanh_and_grad, tanh_scalar
 
 #: Values per range: compiled runs check many; plain-Python runs (coverage) fewer.
 N = 2_000 if os.environ.get("NUMBA_DISABLE_JIT") == "1" else 400_000
@@ -24,26 +24,30 @@ N = 2_000 if os.environ.get("NUMBA_DISABLE_JIT") == "1" else 400_000
 
 @numba.njit
 def _exp(x, out):
+    c = math_constants()
     for i in range(x.size):
-        out[i] = exp_nonpositive(x[i])
+        out[i] = exp_nonpositive(x[i], c)
 
 
 @numba.njit
 def _expm1(x, out):
+    c = math_constants()
     for i in range(x.size):
-        out[i] = expm1_nonpositive(x[i])
+        out[i] = expm1_nonpositive(x[i], c)
 
 
 @numba.njit
 def _tanh(x, out):
+    c = math_constants()
     for i in range(x.size):
-        out[i] = tanh_scalar(x[i])
+        out[i] = tanh_scalar(x[i], c)
 
 
 @numba.njit
 def _tanh_and_grad(x, t, g):
+    c = math_constants()
     for i in range(x.size):
-        t[i], g[i] = tanh_and_grad(x[i])
+        t[i], g[i] = tanh_and_grad(x[i], c)
 
 
 @numba.njit

@@ -27,6 +27,7 @@ from fastnn._typing import FloatArray
 from fastnn.kernels._config import elementwise, reduction
 from fastnn.kernels._vmath import (
     exp_nonpositive,
+    math_constants,
     sigmoid_grad_scalar,
     sigmoid_scalar,
     tanh_and_grad,
@@ -47,14 +48,16 @@ def _neg_abs(z, out):
 
 @elementwise
 def _sigmoid(z, out):
+    c = math_constants()
     for i in range(z.size):
-        out[i] = sigmoid_scalar(float(z[i]))
+        out[i] = sigmoid_scalar(float(z[i]), c)
 
 
 @elementwise
 def _tanh(z, out):
+    c = math_constants()
     for i in range(z.size):
-        out[i] = tanh_scalar(float(z[i]))
+        out[i] = tanh_scalar(float(z[i]), c)
 
 
 @elementwise
@@ -73,14 +76,16 @@ def _leaky_relu(z, out, slope):
 
 @elementwise
 def _sigmoid_backward(dA, z, out):
+    c = math_constants()
     for i in range(dA.size):
-        out[i] = float(dA[i]) * sigmoid_grad_scalar(float(z[i]))
+        out[i] = float(dA[i]) * sigmoid_grad_scalar(float(z[i]), c)
 
 
 @elementwise
 def _tanh_backward(dA, z, out):
+    c = math_constants()
     for i in range(dA.size):
-        out[i] = float(dA[i]) * tanh_grad_scalar(float(z[i]))
+        out[i] = float(dA[i]) * tanh_grad_scalar(float(z[i]), c)
 
 
 @elementwise
@@ -151,24 +156,26 @@ def _bias_add(Z, b):
 
 @elementwise
 def _bias_sigmoid(Z, b, A):
+    c = math_constants()
     n, m = Z.shape
     for i in range(n):
         bi = b[i, 0]
         for j in range(m):
             z = Z[i, j] + bi
             Z[i, j] = z
-            A[i, j] = sigmoid_scalar(float(z))
+            A[i, j] = sigmoid_scalar(float(z), c)
 
 
 @elementwise
 def _bias_tanh(Z, b, A):
+    c = math_constants()
     n, m = Z.shape
     for i in range(n):
         bi = b[i, 0]
         for j in range(m):
             z = Z[i, j] + bi
             Z[i, j] = z
-            A[i, j] = tanh_scalar(float(z))
+            A[i, j] = tanh_scalar(float(z), c)
 
 
 # Training's forward passes, in place on Z (which becomes A): one array, so LLVM need not
@@ -178,23 +185,25 @@ def _bias_tanh(Z, b, A):
 
 @elementwise
 def _bias_sigmoid_train(Z, b, D):
+    c = math_constants()
     n, m = Z.shape
     for i in range(n):
         bi = b[i, 0]
         for j in range(m):
             z = float(Z[i, j] + bi)
-            e = exp_nonpositive(-abs(z))
+            e = exp_nonpositive(-abs(z), c)
             Z[i, j] = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
             D[i, j] = e / (1.0 + e * (2.0 + e))
 
 
 @elementwise
 def _bias_tanh_train(Z, b, D):
+    c = math_constants()
     n, m = Z.shape
     for i in range(n):
         bi = b[i, 0]
         for j in range(m):
-            t, g = tanh_and_grad(float(Z[i, j] + bi))
+            t, g = tanh_and_grad(float(Z[i, j] + bi), c)
             Z[i, j] = t
             D[i, j] = g
 

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
-from fastnn.kernels._vmath import exp_nonpositive
+from fastnn.kernels._vmath import exp_nonpositive, math_constants
 from fastnn.kernels.activations import (
     _bias_leaky_relu_train,
     _bias_relu_train,
@@ -142,6 +142,7 @@ def _output(Z, b, Y, dZ, one):
     and product rounds by 2^-53 relative, so the sum moves by less than 1e-13 of a block's
     loss: far inside the 1e-9 the costs are checked to.
     """
+    c = math_constants()
     linear = 0.0
     logs = 0.0
     dz_sum = 0.0
@@ -152,7 +153,7 @@ def _output(Z, b, Y, dZ, one):
         for j in range(start, min(start + LOG_BLOCK, m)):
             z = float(Z[0, j] + bi)
             yj = float(Y[0, j])
-            e = exp_nonpositive(-abs(z))
+            e = exp_nonpositive(-abs(z), c)
             a = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
             linear += max(z, 0.0) - z * yj
             prod *= 1.0 + e
