@@ -12,7 +12,7 @@ import pytest
 
 import fastnn
 from fastnn import reference as R
-from fastnn.kernels.engine import Trainer, choose_mode
+from fastnn.kernels.engine import SPARSE_FRACTION, Trainer, _mm_gram, choose_mode
 
 ACTIVATIONS = sorted(R.ACTIVATIONS)
 
@@ -47,6 +47,28 @@ def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=1e-9, p
 def test_modes_match_reference(n_x, m, activation, mode, python_driven):
     X, Y, params = problem(n_x, m, [6, 3], seed=n_x)
     assert_matches_reference(X, Y, params, activation, 0.05, 60, mode, python_driven=python_driven)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("density", [0.0, 0.1, 0.3, SPARSE_FRACTION, 0.9, 1.0])
+def test_gram_product_skips_zeros_exactly(density, dtype):
+    """``dZ1 G``, Gram mode's product: the zero-skipping loop (sparse ``dZ1``, as ReLU layers
+    give) and BLAS (dense) against NumPy's product, at the product's rounding."""
+    rng = np.random.default_rng(int(density * 100))
+    X = rng.standard_normal((50, 37))
+    G = (X.T @ X).astype(dtype)
+    dZ = (rng.standard_normal((6, 37)) * (rng.random((6, 37)) < density)).astype(dtype)
+    out, idx = np.empty((6, 37), dtype), np.empty(37, np.int64)
+    _mm_gram(dZ, G, out, idx)
+    ref = dZ.astype(np.float64) @ G.astype(np.float64)
+    scale = np.abs(dZ.astype(np.float64)) @ np.abs(G.astype(np.float64))
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert np.all(np.abs(out - ref) <= rtol * scale)
+    if density > 0:  # a NaN in dZ reaches its row, as in a BLAS product
+        dZ[2, np.flatnonzero(dZ[2])[:1]] = np.nan
+        if np.isnan(dZ[2]).any():
+            _mm_gram(dZ, G, out, idx)
+            assert np.isnan(out[2]).all() and not np.isnan(out[[0, 1, 3, 4, 5]]).any()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
