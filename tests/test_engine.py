@@ -7,6 +7,8 @@ hidden activation, float64 and float32, chunked and in one call. Bounds: costs w
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -47,6 +49,22 @@ def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=1e-9, p
 def test_modes_match_reference(n_x, m, activation, mode, python_driven):
     X, Y, params = problem(n_x, m, [6, 3], seed=n_x)
     assert_matches_reference(X, Y, params, activation, 0.05, 60, mode, python_driven=python_driven)
+
+
+def test_gram_mode_steps_aside_when_the_gram_matrix_overflows():
+    """Finite X whose ``X.T @ X`` overflows: "auto" trains in standard mode (no warning, the
+    reference's cost); a forced "gram" is a ValueError that says why."""
+    X, Y, params = problem(300, 20, [3], seed=7)
+    X = X * 1e160
+    params = {k: v * (1e-162 if k == "W1" else 1.0) for k, v in params.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer = Trainer(X, Y, params, "relu", 0.01, "auto", 1000)
+    assert choose_mode(300, 20, 3, 1000) == "gram" and trainer.mode == "standard"
+    _, ref_costs = R.gradient_descent(X, Y, params, "relu", 0.01, 1)
+    np.testing.assert_allclose(trainer.run(1), ref_costs, rtol=1e-9)  # the first cost, before X's scale diverges
+    with pytest.raises(ValueError, match=r"X\.T @ X.*overflows.*mode='standard'"):
+        Trainer(X, Y, params, "relu", 0.01, "gram", 1000)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

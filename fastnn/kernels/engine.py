@@ -408,8 +408,19 @@ class Trainer:
         W = [np.array(parameters[f"W{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
         bs = [np.array(parameters[f"b{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
         dims = [X.shape[0]] + [w.shape[0] for w in W]
+        requested = mode
         if mode == "auto":
             mode = choose_mode(dims[0], m, dims[1], expected_iterations)
+        if mode == "gram":
+            with np.errstate(over="ignore", invalid="ignore"):
+                G = X.T @ X
+            if not np.isfinite(G).all():  # entries of X near 1e154 and beyond: X itself is finite
+                if requested == "gram":
+                    raise ValueError(
+                        "mode='gram' needs X.T @ X, which overflows for this X "
+                        f"(largest |x| is {np.max(np.abs(X)):.3g}); use mode='standard'"
+                    )
+                mode = "standard"
         self.mode = mode
         gram = mode == "gram"
         self.W = List([_dummy(dtype)] + W)
@@ -425,7 +436,7 @@ class Trainer:
         self.db = List([_dummy(dtype)] + [np.empty_like(v) for v in bs])
         self.dZ = List([_dummy(dtype)] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
         if gram:
-            self.G = X.T @ X
+            self.G = G
             self.W1_0 = W[0].copy()
             self.P = W[0] @ X
             self.S = np.zeros((dims[1], m), dtype)
