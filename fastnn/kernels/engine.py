@@ -60,7 +60,7 @@ SMALL_PRODUCT = 20_000
 
 @_engine
 def _mm(A, B, out):
-    """``out = A @ B``."""
+    """``out = A @ B`` (``A`` has at least one column: layer sizes are validated positive)."""
     n, k = A.shape
     if n * k * B.shape[1] > SMALL_PRODUCT:
         np.dot(A, B, out)
@@ -94,7 +94,7 @@ def _mm_nt(A, B, out):
 
 @_engine
 def _mm_tn(A, B, out):
-    """``out = A.T @ B``."""
+    """``out = A.T @ B`` (``A`` has at least one row)."""
     k, n = A.shape
     m = B.shape[1]
     if n * k * m > SMALL_PRODUCT:
@@ -119,7 +119,8 @@ SPARSE_FRACTION = 0.45
 
 @_engine
 def _mm_gram(dZ, G, out, idx):
-    """``out = dZ @ G``, skipping the zero entries of ``dZ`` when they are most of it.
+    """``out = dZ @ G``, skipping the zero entries of ``dZ`` when at most ``SPARSE_FRACTION`` of
+    them are nonzero.
 
     Row ``i`` of the product is the sum of ``dZ[i, p] G[p, :]`` over the nonzero
     ``dZ[i, p]``, whose columns ``p`` are first listed in ``idx`` (a workspace of ``k``
@@ -307,7 +308,7 @@ def _shallow_backward(W2, dZ2, A1, D1, dZ1, dW2, db1, act, zero, slope):
 def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2, costs, act, lr, m_t, one, zero, slope):
     """:func:`_run` for one hidden layer in standard mode, on arrays rather than lists.
 
-    Small nets (the planar model: about 8 microseconds an iteration) pay for every typed
+    Small nets (the planar model: about 7 microseconds an iteration) pay for every typed
     list lookup (a reference count taken and dropped): this path has none, and it runs
     the output layer's backward pass in one sweep (:func:`_shallow_backward`).
     """
