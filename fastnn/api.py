@@ -187,11 +187,26 @@ def predict_proba(
     hidden_activation : str
         The activation the network was trained with.
     backend : {None, "numpy", "numba"}
+
+    Raises
+    ------
+    FloatingPointError
+        If the forward pass overflowed into NaN (finite inputs so large that ``W @ A`` sums
+        ``inf`` and ``-inf``). Overflow to ``inf`` alone saturates the sigmoid to 0 or 1,
+        which is the right probability, and passes silently.
     """
     X = check_X(X)
     parameters = check_parameters(parameters, X.shape[0], X.dtype)
     check_choice("hidden_activation", hidden_activation, HIDDEN_ACTIVATIONS)
-    return get_backend(backend).predict_proba(parameters, X, hidden_activation)
+    with np.errstate(over="ignore", invalid="ignore"):
+        proba = get_backend(backend).predict_proba(parameters, X, hidden_activation)
+    if np.isnan(proba).any():
+        bad = np.flatnonzero(np.isnan(proba[0]))
+        raise FloatingPointError(
+            f"the forward pass overflowed for {bad.size} example(s) (first: column {bad[0]}): "
+            f"X or the parameters are too large (largest |x| is {np.max(np.abs(X)):.3g})"
+        )
+    return proba
 
 
 def predict(parameters: Parameters, X, hidden_activation: str = "relu", *, backend: str | None = None) -> FloatArray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -160,6 +162,22 @@ def test_predict_rejects_parameters_of_the_wrong_shape(backend):
         fastnn.predict(params, X[:4], backend=backend)
     with pytest.raises(ValueError, match="X contains NaN"):
         fastnn.predict(params, np.full_like(X, np.nan), backend=backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_predict_overflow_saturates_or_raises_never_nan(backend):
+    """Finite but huge inputs: a pre-activation of +-inf is a probability of exactly 1 or 0
+    (silently, as it should be); one of inf - inf (NaN) is a FloatingPointError."""
+    params = {"W1": np.array([[1.0, 1.0]]), "b1": np.zeros((1, 1))}
+    X = np.array([[1e308, -1e308], [1e308, -1e308]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(fastnn.predict_proba(params, X, backend=backend), [[1.0, 0.0]])
+    # Two hidden units of +inf for column 0, then W2 = [1, -1]: inf - inf.
+    params = {"W1": np.ones((2, 2)), "b1": np.zeros((2, 1)), "W2": np.array([[1.0, -1.0]]), "b2": np.zeros((1, 1))}
+    X = np.array([[1e308, 0.5], [1e308, 0.25]])
+    with pytest.raises(FloatingPointError, match=r"overflowed for 1 example\(s\) \(first: column 0\)"):
+        fastnn.predict(params, X, "leaky_relu", backend=backend)
 
 
 def test_cost_curve_equals_scikit_learn():
