@@ -22,25 +22,19 @@ from fastnn.kernels._vmath import exp_nonpositive, expm1_nonpositive, fma, math_
 N = 2_000 if os.environ.get("NUMBA_DISABLE_JIT") == "1" else 400_000
 
 
-@numba.njit
-def _exp(x, out):
-    c = math_constants()
-    for i in range(x.size):
-        out[i] = exp_nonpositive(x[i], c)
+def _loop(func):
+    """A compiled loop applying one of the inlined scalar functions to every element."""
+
+    @numba.njit
+    def apply(x, out):
+        c = math_constants()
+        for i in range(x.size):
+            out[i] = func(x[i], c)
+
+    return apply
 
 
-@numba.njit
-def _expm1(x, out):
-    c = math_constants()
-    for i in range(x.size):
-        out[i] = expm1_nonpositive(x[i], c)
-
-
-@numba.njit
-def _tanh(x, out):
-    c = math_constants()
-    for i in range(x.size):
-        out[i] = tanh_scalar(x[i], c)
+_exp, _expm1, _tanh = _loop(exp_nonpositive), _loop(expm1_nonpositive), _loop(tanh_scalar)
 
 
 @numba.njit
