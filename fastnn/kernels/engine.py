@@ -94,20 +94,8 @@ def _mm_nt(A, B, out):
 
 @_engine
 def _mm_tn(A, B, out):
-    """``out = A.T @ B`` (``A`` has at least one row)."""
-    k, n = A.shape
-    m = B.shape[1]
-    if n * k * m > SMALL_PRODUCT:
-        np.dot(A.T, B, out)
-        return
-    for i in range(n):
-        a = A[0, i]
-        for j in range(m):
-            out[i, j] = a * B[0, j]
-        for p in range(1, k):
-            a = A[p, i]
-            for j in range(m):
-                out[i, j] += a * B[p, j]
+    """``out = A.T @ B``: :func:`_mm` on the transposed view (no copy)."""
+    _mm(A.T, B, out)
 
 
 #: Below this fraction of nonzero entries in ``dZ1``, Gram mode's ``dZ1 G`` skips the zeros
