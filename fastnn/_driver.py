@@ -122,6 +122,14 @@ def run(
                 raise ValueError(
                     f"cannot resume from {resume}: it was made with {key}={meta.get(key)!r}, this run has {value!r}"
                 )
+        # The mode is part of the saved state (Gram mode keeps P and S): "auto" continues in
+        # the checkpoint's mode, a forced other one cannot.
+        saved_mode = "gram" if "P" in state else "standard"
+        if mode not in ("auto", saved_mode):
+            raise ValueError(
+                f"cannot resume from {resume}: it was made in mode={saved_mode!r}, this run asks for mode={mode!r}; "
+                "pass mode='auto' or the checkpoint's mode"
+            )
         if done.size > num_iterations:
             raise ValueError(
                 f"cannot resume from {resume}: it is at iteration {done.size}, past num_iterations={num_iterations}"
