@@ -181,17 +181,33 @@ def test_predict_overflow_saturates_or_raises_never_nan(backend):
         fastnn.predict(params, X, "leaky_relu", backend=backend)
 
 
-def test_cost_curve_equals_scikit_learn():
-    """MLPClassifier(solver="sgd", batch_size=m, momentum=0, alpha=0) is full-batch gradient
-    descent; started from the same weights it must trace the same cost curve."""
-    sklearn = pytest.importorskip("sklearn.neural_network")
+#: Outside oracles, pinned in pyproject.toml's extras: scikit-learn (``test``) and PyTorch (``torch``).
+SKLEARN_VERSION = "1.9.1"
+TORCH_VERSION = "2.13.0"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("activation, sk_activation", [("relu", "relu"), ("tanh", "tanh"), ("sigmoid", "logistic")])
+def test_cost_curve_equals_scikit_learn(activation, sk_activation, backend):
+    """Oracle: scikit-learn's MLPClassifier(solver="sgd", batch_size=m, momentum=0, alpha=0)
+    is full-batch gradient descent; started from the same weights it must trace the same cost
+    curve and end at the same weights, 200 iterations, on both backends. Bound: 1e-12
+    relative, as between fastnn's own backends; the two libraries compute the same sums in a
+    different order and scikit-learn takes ``log(1 - p)`` where fastnn takes
+    ``log1p(exp(-|z|))``, a few ulp apart per example."""
+    sklearn = pytest.importorskip("sklearn")
+    assert sklearn.__version__ == SKLEARN_VERSION, f"the oracle is scikit-learn {SKLEARN_VERSION}"
+    from sklearn.neural_network import MLPClassifier
+
     X, Y = blobs(m=80)
-    dims, lr, n = [5, 6, 4, 1], 0.05, 30
-    result = fastnn.train(X, Y, dims, learning_rate=lr, num_iterations=n, init="he", seed=4)
+    dims, lr, n = [5, 6, 4, 1], 0.05, 200
+    result = fastnn.train(
+        X, Y, dims, hidden_activation=activation, learning_rate=lr, num_iterations=n, init="he", seed=4, backend=backend
+    )
     start = R.initialize_parameters(dims, "he", 4)
-    clf = sklearn.MLPClassifier(
+    clf = MLPClassifier(
         hidden_layer_sizes=tuple(dims[1:-1]),
-        activation="relu",
+        activation=sk_activation,
         solver="sgd",
         batch_size=X.shape[1],
         learning_rate_init=lr,
@@ -208,30 +224,68 @@ def test_cost_curve_equals_scikit_learn():
     for _ in range(n):
         clf.partial_fit(X.T, Y.ravel())
         sk_costs.append(clf.loss_)
-    np.testing.assert_allclose(result.costs, sk_costs, rtol=1e-9)
+    np.testing.assert_allclose(result.costs, sk_costs, rtol=1e-12)
+    for l in range(1, L + 1):
+        for ours, theirs in (
+            (result.parameters[f"W{l}"], clf.coefs_[l - 1].T),
+            (result.parameters[f"b{l}"], clf.intercepts_[l - 1][:, None]),
+        ):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12 * np.max(np.abs(theirs)))
 
 
-def test_one_step_gradients_equal_pytorch_autograd():
-    torch = pytest.importorskip("torch")
+TORCH_ACTIVATIONS = {
+    "relu": lambda torch, z: torch.relu(z),
+    "tanh": lambda torch, z: torch.tanh(z),
+    "sigmoid": lambda torch, z: torch.sigmoid(z),
+    "leaky_relu": lambda torch, z: torch.nn.functional.leaky_relu(z, 0.01),
+}
+
+
+def torch_gradients(params, X, Y, activation):
+    """Oracle: the cost and its gradients by PyTorch autograd (float64)."""
+    torch = pytest.importorskip("torch", reason="PyTorch CPU build not installed: pip install torch==2.13.0")
+    assert torch.__version__.split("+")[0] == TORCH_VERSION, f"the oracle is PyTorch {TORCH_VERSION}"
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    A = torch.tensor(X)
+    L = len(params) // 2
+    for l in range(1, L + 1):
+        Z = t[f"W{l}"] @ A + t[f"b{l}"]
+        A = TORCH_ACTIVATIONS[activation](torch, Z) if l < L else Z
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(A, torch.tensor(Y))
+    loss.backward()
+    return loss.item(), {k: v.grad.numpy() for k, v in t.items()}
+
+
+@pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
+def test_reference_gradients_equal_pytorch_autograd(activation):
     X, Y = blobs(m=40)
-    dims = [5, 7, 3, 1]
-    for activation, torch_act in [
-        ("relu", torch.relu),
-        ("tanh", torch.tanh),
-        ("sigmoid", torch.sigmoid),
-        ("leaky_relu", lambda z: torch.nn.functional.leaky_relu(z, 0.01)),
-    ]:
-        params = R.initialize_parameters(dims, "he", 7)
-        AL, caches = R.L_model_forward(X, params, activation)
-        grads = R.L_model_backward(AL, Y, caches, activation)
-        t = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        A = torch.tensor(X)
-        L = len(dims) - 1
-        for l in range(1, L + 1):
-            Z = t[f"W{l}"] @ A + t[f"b{l}"]
-            A = torch_act(Z) if l < L else Z
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(A, torch.tensor(Y))
-        loss.backward()
-        assert loss.item() == pytest.approx(R.compute_cost(AL, Y), rel=1e-12)
-        for key in params:
-            np.testing.assert_allclose(grads[f"d{key}"], t[key].grad.numpy(), rtol=1e-10, atol=1e-14)
+    params = R.initialize_parameters([5, 7, 3, 1], "he", 7)
+    AL, caches = R.L_model_forward(X, params, activation)
+    grads = R.L_model_backward(AL, Y, caches, activation)
+    loss, torch_grads = torch_gradients(params, X, Y, activation)
+    assert loss == pytest.approx(R.compute_cost(AL, Y), rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(grads[f"d{key}"], torch_grads[key], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("mode", ["gram", "standard"])
+@pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
+def test_numba_step_equals_pytorch_autograd(activation, mode):
+    """Oracle on the fast path: one iteration of the numba backend's engine, both modes, is
+    the cost PyTorch computes and a step along PyTorch's gradients. The gradient is read
+    back as ``(W_0 - W_1) / lr``: that subtraction is exact to half an ulp of ``W``, so the
+    bound is a few ulp of the largest weight over ``lr`` plus 1e-12 of the gradient."""
+    X, Y = blobs(n_x=60, m=40)  # n_x > m: both modes are exact here
+    dims, lr = [60, 7, 3, 1], 0.5
+    params = R.initialize_parameters(dims, "he", 7)
+    result = fastnn.train(
+        X, Y, dims, hidden_activation=activation, learning_rate=lr, num_iterations=1,
+        initial_parameters=params, backend="numba", mode=mode,
+    )  # fmt: skip
+    loss, torch_grads = torch_gradients(params, X, Y, activation)
+    assert result.costs[0] == pytest.approx(loss, rel=1e-12)
+    eps = np.finfo(np.float64).eps
+    for key, start in params.items():
+        recovered = (start - result.parameters[key]) / lr
+        atol = 4 * eps * np.max(np.abs(start)) / lr + 1e-12 * np.max(np.abs(torch_grads[key]))
+        np.testing.assert_allclose(recovered, torch_grads[key], rtol=0, atol=atol, err_msg=key)
