@@ -31,6 +31,11 @@ class _ReferenceTrainer:
     def __init__(self, X, Y, parameters, hidden_activation, learning_rate, mode="standard", expected_iterations=0):
         self.X, self.Y, self.params = X, Y, parameters
         self.act, self.lr = hidden_activation, learning_rate
+        dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1)]
+        self.flops_per_iteration = 3 * sum(2 * a * b * X.shape[1] for a, b in zip(dims, dims[1:], strict=False))
+
+    def blas_threads(self):
+        return contextlib.nullcontext()
 
     def run(self, n: int) -> FloatArray:
         from fastnn import reference
@@ -144,8 +149,7 @@ def run(
     stops = {i + 1 for i in points} | {num_iterations}
     if checkpoint is not None and checkpoint_every > 0:
         stops |= set(range(checkpoint_every, num_iterations, checkpoint_every))
-    layer_flops = sum(2 * a * b for a, b in zip(settings["layer_dims"], settings["layer_dims"][1:], strict=False))
-    chunk = max(1, min(CHUNK_ITERATIONS, int(CHUNK_FLOPS / max(3.0 * layer_flops * X.shape[1], 1.0))))
+    chunk = max(1, min(CHUNK_ITERATIONS, int(CHUNK_FLOPS / max(trainer.flops_per_iteration, 1.0))))
     stops |= set(range(chunk, num_iterations, chunk))
 
     def save(at: int) -> None:
@@ -155,7 +159,7 @@ def run(
     keep = on_nonfinite == "stop"
     # For on_nonfinite="stop": the trainer's state at the start of this chunk and the last.
     marks = [(start, trainer.state()), (start, trainer.state())] if keep else []
-    with _deferred_sigint(checkpoint is not None) as interrupted:
+    with _deferred_sigint(checkpoint is not None) as interrupted, trainer.blas_threads():
         for stop in sorted(s for s in stops if s > start):
             if keep:
                 marks = [marks[1], (start, trainer.state())]

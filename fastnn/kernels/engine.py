@@ -20,12 +20,13 @@ the parameters are asked for. :func:`choose_mode` picks the mode from a cost mod
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 
 import numba
 import numpy as np
 from numba.typed import List
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
@@ -355,6 +356,16 @@ def choose_mode(n_x: int, m: int, n1: int, num_iterations: int) -> str:
     return "gram" if gram < 0.8 * standard else "standard"
 
 
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """One controller for the process: listing the loaded libraries reads ``/proc/self/maps``
+    (about a millisecond), while limiting threads through a known controller takes 12 us."""
+    # Numba's np.dot calls SciPy's BLAS: load it first, so the controller finds it.
+    import scipy.linalg.cython_blas  # noqa: F401
+
+    return ThreadpoolController()
+
+
 def _dummy(dtype=np.float64) -> np.ndarray:
     return np.zeros((1, 1), dtype)
 
@@ -443,7 +454,10 @@ class Trainer:
         if gram:
             gemm_flops[0] = 2.0 * dims[1] * m * m
         self.single_threaded_blas = max(gemm_flops) < SMALL_GEMM_FLOPS
-        self.python_driven = 3 * sum(gemm_flops) >= LARGE_ITERATION_FLOPS
+        #: Multiply-adds of one iteration's products, about (forward, dW and dA per layer).
+        self.flops_per_iteration = 3 * sum(gemm_flops)
+        self.python_driven = self.flops_per_iteration >= LARGE_ITERATION_FLOPS
+        self._limited = False
 
     @property
     def loop(self) -> str:
@@ -453,6 +467,22 @@ class Trainer:
             return "python"
         return "one hidden layer" if self.L == 2 and self.mode == "standard" else "layers"
 
+    @contextlib.contextmanager
+    def blas_threads(self):
+        """The BLAS thread count this trainer's products want, for the duration of the block.
+
+        :meth:`run` enters it itself; a caller running many chunks enters it once around
+        them all (re-entering is free)."""
+        if not self.single_threaded_blas or self._limited:
+            yield
+            return
+        self._limited = True
+        try:
+            with _blas_controller().limit(limits=1, user_api="blas"):
+                yield
+        finally:
+            self._limited = False
+
     def run(self, num_iterations: int) -> FloatArray:
         """Run ``num_iterations`` steps in one compiled call; returns their costs."""
         costs = np.empty(num_iterations, self.dtype)
@@ -460,8 +490,7 @@ class Trainer:
             lr, m_t, one, zero, slope = self._consts
             gram = self.mode == "gram"
             buffers = (self.X, self.Y, self.G, self.W, self.b, self.A, self.D, self.dW, self.db, self.dZ)
-            limit = threadpool_limits(1, user_api="blas") if self.single_threaded_blas else contextlib.nullcontext()
-            with limit:
+            with self.blas_threads():
                 if self.loop != "one hidden layer":
                     run = _run_large if self.loop == "python" else _run
                     run(*buffers, self.P, self.S, self.GdZ, self.idx, costs, self.act, lr, m_t, one, zero, slope, gram)
