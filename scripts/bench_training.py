@@ -1,13 +1,17 @@
-"""Training speed: fastnn's compiled engine against fastnn's NumPy reference, side by side.
+"""Training speed: what users call, the compiled engine alone, and fastnn's NumPy reference, side by side.
 
-For each workload the two run interleaved (reference, engine, reference, engine, ...) for
-several rounds; the table gives median seconds per iteration and their ratio. The engine's
-time is a whole run (set-up, Gram matrix, every iteration) divided by its iterations; the
-reference runs fewer iterations (its time per iteration is constant). For 784 x 60,000
-the reference is the course's composition of ``L_model_forward``, ``L_model_backward`` and
-``update_parameters``, and "BLAS alone" times just the step's matrix products into
-preallocated buffers, in the same interleaved rounds. Then peak memory (tracemalloc) of the cat model, 10 against 2,500
-iterations. Run it with the BLAS environment a user would have:
+For each workload (``workloads.py``) the reference, the engine alone and each public entry
+point run interleaved (A B C A B C ...) for several rounds; the table gives median seconds
+per iteration and their ratios. The public entry point is what users call: the course's
+drop-in for the course's models (printing its cost lines into a buffer), ``fastnn.train``
+otherwise; its time is the whole call (validation, initialisation, training, the result).
+The engine's is a :class:`~fastnn.kernels.engine.Trainer` from the same starting parameters:
+its set-up (Gram matrix), every iteration and the final parameters. The reference runs fewer
+iterations (its time per iteration is constant). For 784 x 60,000 the reference is the course's
+composition of ``L_model_forward``, ``L_model_backward`` and ``update_parameters``, and "BLAS
+alone" times just the step's matrix products into preallocated buffers, in the same rounds.
+Then peak memory (tracemalloc) of the cat model, 10 against 2,500 iterations. Run it with the
+BLAS environment a user would have:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python scripts/bench_training.py
 
@@ -18,7 +22,6 @@ iterations. Run it with the BLAS environment a user would have:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -29,79 +32,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernels import fmt, machine  # noqa: E402
+from workloads import workloads  # noqa: E402
 
 from fastnn import datasets  # noqa: E402
 from fastnn import reference as R  # noqa: E402
 from fastnn.kernels.engine import Trainer  # noqa: E402
 
-
-def data_dir() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if "FASTNN_DATA_DIR" not in os.environ and shared.is_dir():
-        os.environ["FASTNN_DATA_DIR"] = str(shared)
-
-
-def workloads(quick: bool):
-    train_x, train_y, _, _, _ = datasets.load_catvnoncat()
-    X, Y = datasets.flatten_images(train_x), train_y.astype(float)
-    Xp, Yp = datasets.load_planar_dataset()
-    Yp = Yp.astype(float)
-    yield (
-        "cat L-layer [12288, 20, 7, 5, 1], 2,500 it.",
-        X,
-        Y,
-        R.initialize_parameters([12288, 20, 7, 5, 1], "lecun", 1),
-        "relu",
-        0.0075,
-        2500,
-        30,
-    )
-    yield (
-        "cat 2-layer [12288, 7, 1], 2,500 it.",
-        X,
-        Y,
-        R.initialize_parameters([12288, 7, 1], "small", 1),
-        "relu",
-        0.0075,
-        2500,
-        30,
-    )
-    yield (
-        "cat logistic [12288, 1], 2,000 it.",
-        X,
-        Y,
-        R.initialize_parameters([12288, 1], "zeros", 1),
-        "relu",
-        0.005,
-        2000,
-        30,
-    )
-    yield (
-        "planar [2, 4, 1] tanh, 10,000 it.",
-        Xp,
-        Yp,
-        R.initialize_parameters([2, 4, 1], "small", 2),
-        "tanh",
-        1.2,
-        10000,
-        500,
-    )
-    if not quick:
-        rng = np.random.default_rng(0)
-        Xb = rng.random((784, 60000))
-        Yb = (rng.random((1, 60000)) > 0.5).astype(float)
-        pb = R.initialize_parameters([784, 128, 64, 1], "he", 0)
-        yield "784 x 60,000 [784, 128, 64, 1] float64", Xb, Yb, pb, "relu", 0.01, 3, 2
-        yield (
-            "784 x 60,000 [784, 128, 64, 1] float32",
-            Xb.astype(np.float32),
-            Yb.astype(np.float32),
-            {k: v.astype(np.float32) for k, v in pb.items()},
-            "relu",
-            0.01,
-            3,
-            2,
-        )
+#: Reference iterations per round (its time per iteration is constant).
+REFERENCE_ITERATIONS = {"cat L-layer": 30, "cat 2-layer": 30, "cat logistic": 30, "planar": 500, "784 x 60,000": 2}
 
 
 def reference_step(X, Y, params, act, lr, n):
@@ -144,38 +82,52 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--only", default="", help="run the workloads whose name contains this text")
     args = parser.parse_args()
-    data_dir()
-    rounds = args.rounds or (2 if args.quick else 3)
+    rounds = args.rounds or (2 if args.quick else 5)
     print(f"Machine: {machine()}\n")
-    print("| workload | reference, per it. | fastnn engine, per it. | mode | speed-up | BLAS alone, per it. |")
-    print("|---|---:|---:|---|---:|---:|")
-    for name, X, Y, params, act, lr, n, n_ref in workloads(args.quick):
-        if args.only not in name:
+    print(
+        "| workload | reference, per it. | engine alone, per it. | mode | public entry point | per it. "
+        "| public / engine | public vs reference | BLAS alone, per it. |"
+    )
+    print("|---|---:|---:|---|---|---:|---:|---:|---:|")
+    for w in workloads(args.quick):
+        if args.only not in w.name:
             continue
-        engine_run(X, Y, params, act, lr, 2)  # compile outside the timing
-        blas_step = blas_alone(X, params) if "784" in name else None
-        t_ref, t_eng, t_blas = [], [], []
+        X, Y, params, n = w.X, w.Y, w.parameters(), w.iterations
+        n_ref = REFERENCE_ITERATIONS[w.name]
+        large = w.name.startswith("784")
+        runs = {"engine": w.engine(X, Y, n)}
+        runs.update({label: make(X, Y, n) for label, make in w.public})
+        for run in runs.values():  # compile and touch everything outside the timing
+            run()
+        mode = Trainer(X, Y, params, w.activation, w.lr, "auto", n).mode
+        blas_step = blas_alone(X, params) if large else None
+        times = {name: [] for name in ["reference", "blas", *runs]}
         for _ in range(rounds):
             if blas_step is not None:  # in the same rounds, so the ratio sees the same machine state
                 t0 = time.perf_counter()
                 for _ in range(n):
                     blas_step()
-                t_blas.append((time.perf_counter() - t0) / n)
+                times["blas"].append((time.perf_counter() - t0) / n)
             t0 = time.perf_counter()
-            if "784" in name:
-                reference_step(X, Y, params, act, lr, n_ref)
+            if large:
+                reference_step(X, Y, params, w.activation, w.lr, n_ref)
             else:
-                R.gradient_descent(X, Y, params, act, lr, n_ref)
-            t_ref.append((time.perf_counter() - t0) / n_ref)
-            t0 = time.perf_counter()
-            _, mode = engine_run(X, Y, params, act, lr, n)
-            t_eng.append((time.perf_counter() - t0) / n)
-        ref, eng = statistics.median(t_ref), statistics.median(t_eng)
-        blas = ""
-        if t_blas:
-            b = statistics.median(t_blas)
-            blas = f"{fmt(b)} (engine {eng / b:.2f}x)"
-        print(f"| {name} | {fmt(ref)} | {fmt(eng)} | {mode} | {ref / eng:.1f}x | {blas} |", flush=True)
+                R.gradient_descent(X, Y, params, w.activation, w.lr, n_ref)
+            times["reference"].append((time.perf_counter() - t0) / n_ref)
+            for name, run in runs.items():
+                t0 = time.perf_counter()
+                run()
+                times[name].append((time.perf_counter() - t0) / n)
+        med = {name: statistics.median(t) for name, t in times.items() if t}
+        ref, eng = med["reference"], med["engine"]
+        blas = f"{fmt(med['blas'])} (engine {eng / med['blas']:.2f}x)" if "blas" in med else ""
+        for label, _ in w.public:
+            pub = med[label]
+            print(
+                f"| {w.name}, {n:,} it. | {fmt(ref)} | {fmt(eng)} | {mode} | `{label}` | {fmt(pub)} "
+                f"| {pub / eng:.3f} | {ref / pub:.1f}x | {blas} |",
+                flush=True,
+            )
 
     train_x, train_y, _, _, _ = datasets.load_catvnoncat()
     X, Y = datasets.flatten_images(train_x), train_y.astype(float)

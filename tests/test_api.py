@@ -256,6 +256,7 @@ def torch_gradients(params, X, Y, activation):
     return loss.item(), {k: v.grad.numpy() for k, v in t.items()}
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
 def test_reference_gradients_equal_pytorch_autograd(activation):
     X, Y = blobs(m=40)
@@ -268,6 +269,7 @@ def test_reference_gradients_equal_pytorch_autograd(activation):
         np.testing.assert_allclose(grads[f"d{key}"], torch_grads[key], rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("mode", ["gram", "standard"])
 @pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
 def test_numba_step_equals_pytorch_autograd(activation, mode):
