@@ -1,6 +1,8 @@
 """The same training on fastnn and its peers, side by side: a markdown table and a bar chart.
 
-Peers: fastnn's NumPy reference; PyTorch CPU (``nn.Linear`` layers, ``BCEWithLogitsLoss``,
+fastnn's rows time what users call (``workloads.py``: the course's drop-in for the course's
+models, ``fastnn.train`` otherwise, the whole call), with the engine alone beside them,
+labelled as such. Peers: fastnn's NumPy reference; PyTorch CPU (``nn.Linear`` layers, ``BCEWithLogitsLoss``,
 ``SGD``; float64 and float32); JAX (a ``jit`` step in a Python loop, and ``jit`` around
 ``lax.fori_loop``); scikit-learn ``MLPClassifier(solver="sgd", batch_size=m, momentum=0,
 alpha=0)``, the same full-batch gradient descent. A peer that is not installed is skipped
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import platform
 import statistics
 import sys
@@ -31,49 +32,26 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernels import machine  # noqa: E402
+from workloads import workloads  # noqa: E402
 
-from fastnn import datasets  # noqa: E402
 from fastnn import reference as R  # noqa: E402
-from fastnn.kernels.engine import Trainer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _data_dir() -> None:
-    shared = ROOT.parent / "shared" / "data"
-    if "FASTNN_DATA_DIR" not in os.environ and shared.is_dir():
-        os.environ["FASTNN_DATA_DIR"] = str(shared)
+def fastnn_public(w, n, dtype):
+    """What users call (the course's drop-in, or ``fastnn.train``), on data of ``dtype``."""
+    _, make = w.public[0]
+    run = make(w.X.astype(dtype), w.Y.astype(dtype), n)
+    run()  # compile outside the timing
+    return run
 
 
-def workloads(quick: bool):
-    """(name, X, Y, dims, activation, learning rate, init, seed, iterations)."""
-    _data_dir()
-    train_x, train_y, _, _, _ = datasets.load_catvnoncat()
-    X, Y = datasets.flatten_images(train_x), train_y.astype(float)
-    Xp, Yp = datasets.load_planar_dataset()
-    Yp = Yp.astype(float)
-    # The course's run lengths: fastnn's time includes its set-up (the Gram matrix), which a
-    # 2,500-iteration run amortises as the course's does.
-    yield "cat L-layer", X, Y, [12288, 20, 7, 5, 1], "relu", 0.0075, "lecun", 1, 300 if quick else 2500
-    if not quick:
-        yield "cat 2-layer", X, Y, [12288, 7, 1], "relu", 0.0075, "small", 1, 2500
-        yield "cat logistic", X, Y, [12288, 1], "relu", 0.005, "zeros", 1, 2000
-    yield "planar", Xp, Yp, [2, 4, 1], "tanh", 1.2, "small", 2, 1000 if quick else 10000
-    if not quick:
-        rng = np.random.default_rng(0)
-        Xb = rng.random((784, 60000))
-        Yb = (rng.random((1, 60000)) > 0.5).astype(float)
-        yield "784 x 60,000", Xb, Yb, [784, 128, 64, 1], "relu", 0.01, "he", 0, 3
-
-
-# --- the implementations: each returns a callable that runs n iterations ------------------
-
-
-def fastnn_engine(X, Y, params, act, lr, n, dtype):
-    X, Y = X.astype(dtype), Y.astype(dtype)
-    params = {k: v.astype(dtype) for k, v in params.items()}
-    Trainer(X, Y, params, act, lr, "auto", 2).run(2)
-    return lambda: Trainer(X, Y, params, act, lr, "auto", n).run(n)
+def fastnn_engine(w, n, dtype):
+    """The engine alone on the same run (labelled as such in the table)."""
+    run = w.engine(w.X.astype(dtype), w.Y.astype(dtype), n)
+    run()
+    return run
 
 
 def fastnn_reference(X, Y, params, act, lr, n, dtype):
@@ -191,9 +169,12 @@ def sklearn_impl(X, Y, params, act, lr, n, dtype):
     return run
 
 
+#: fastnn's rows take the workload; the peers its arrays. "fastnn" is the public entry point.
+FASTNN = ("fastnn f64", "fastnn f32", "fastnn engine alone f64")
 IMPLEMENTATIONS = {
-    "fastnn f64": (fastnn_engine, np.float64, None),
-    "fastnn f32": (fastnn_engine, np.float32, None),
+    "fastnn f64": (fastnn_public, np.float64, None),
+    "fastnn f32": (fastnn_public, np.float32, None),
+    "fastnn engine alone f64": (fastnn_engine, np.float64, None),
     "reference f64": (fastnn_reference, np.float64, None),
     "PyTorch f64": (torch_impl, np.float64, "torch"),
     "PyTorch f32": (torch_impl, np.float32, "torch"),
@@ -225,8 +206,9 @@ def main() -> None:
         available[name] = module is None or importlib.util.find_spec(module) is not None
         if not available[name]:
             notes.append(f"{name}: skipped, `{module}` is not installed")
-    for wname, X, Y, dims, act, lr, init, seed, n in workloads(args.quick):
-        params = R.initialize_parameters(dims, init, seed)
+    for w in workloads(args.quick):
+        wname, X, Y, act, lr, n = w.name, w.X, w.Y, w.activation, w.lr, w.iterations
+        params = w.parameters()
         runs = {}
         for name, (make, dtype, _) in IMPLEMENTATIONS.items():
             if not available[name]:
@@ -238,7 +220,10 @@ def main() -> None:
             else:
                 n_here = n
             try:
-                runs[name] = (make(X, Y, params, act, lr, n_here, dtype), n_here)
+                if name in FASTNN:
+                    runs[name] = (make(w, n_here, dtype), n_here)
+                else:
+                    runs[name] = (make(X, Y, params, act, lr, n_here, dtype), n_here)
             except Exception as exc:  # a peer that fails to set up is reported, not fatal
                 notes.append(f"{name} on {wname}: skipped ({type(exc).__name__}: {exc})")
         times = {name: [] for name in runs}
