@@ -130,7 +130,7 @@ def l_layer(cat_data):
 def test_L_layer_model(l_layer, cat_data, backend):
     train_x, train_y, test_x, test_y = cat_data
     (parameters, costs), lines = l_layer[backend]
-    np.testing.assert_allclose(costs, L_LAYER_COSTS, rtol=1e-9)
+    np.testing.assert_allclose(costs, L_LAYER_COSTS[:-1], rtol=1e-9)  # the notebook records 0, 100, ..., 2400
     printed = printed_costs(lines)
     assert [i for i, _ in printed] == [*range(0, 2500, 100), 2499]
     np.testing.assert_allclose([c for _, c in printed], L_LAYER_COSTS, rtol=1e-9)
@@ -156,7 +156,7 @@ def test_two_layer_model(cat_data, backend):
     (parameters, costs), lines = run(
         deep.two_layer_model, train_x, train_y, (12288, 7, 1), num_iterations=2500, print_cost=True, backend=backend
     )
-    np.testing.assert_allclose(costs, TWO_LAYER_COSTS, rtol=1e-9)
+    np.testing.assert_allclose(costs, TWO_LAYER_COSTS[:-1], rtol=1e-9)  # recorded: 0, 100, ..., 2400
     assert len(printed_costs(lines)) == 26
     _, acc = run(deep.predict, train_x, train_y, parameters)
     assert float(acc[0].split()[1]) == pytest.approx(1.0)
@@ -219,9 +219,9 @@ def test_planar_backends_agree_through_the_stable_stretch(planar_data):
     """Learning rate 1.2 makes this run unstable after about iteration 7,000: rounding
     differences of 1e-16 then grow to 1e-4 and more even between two NumPy implementations
     that only sum in a different order, and which of a few boundary points lands on which
-    side is a coin flip. So: costs within 1e-12 relative (parameters within 1e-12 of their largest entry) and identical predictions through
-    iteration 7,000; at 10,000, the same accuracy as the course reports it (``%d`` percent),
-    at least 90 % on both."""
+    side is a coin flip. So: costs within 1e-12 relative, parameters within 1e-12 of their
+    largest entry and identical predictions through iteration 7,000; at 10,000, the same
+    accuracy as the course reports it (``%d`` percent), at least 90 % on both."""
     from fastnn import kernels as K
     from fastnn import reference as R
 

@@ -7,7 +7,7 @@ fastest installed). Two deliberate differences, both numerical hygiene: the outp
 gradient is the fused ``dZL = AL - Y`` (equal to the course's ``dAL`` chain up to rounding,
 and never 0/0), and ``print_cost=False`` prints nothing (the notebooks' ``print_cost and
 i % 100 == 0 or i == num_iterations - 1`` prints the last cost regardless). Costs are
-recorded every 100 iterations and at the last one.
+recorded every 100 iterations, as the notebooks record them (the last one is printed, not recorded).
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def _train(X, Y, parameters, learning_rate, num_iterations, print_cost, backend)
         X, Y, parameters, "relu", learning_rate, num_iterations, backend,
         print_every=100 if print_cost else 0, print_last=print_cost, line=_LINE,
     )  # fmt: skip
-    return parameters, every_hundred(costs, last=True)
+    return parameters, every_hundred(costs)
 
 
 def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, print_cost=False, backend=None):
@@ -122,7 +122,7 @@ def two_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000
     -------
     parameters : dict
     costs : list
-        The cost at iterations 0, 100, 200, ... and at the last one.
+        The cost at iterations 0, 100, 200, ...
     """
     n_x, n_h, n_y = layers_dims
     return _train(X, Y, initialize_parameters(n_x, n_h, n_y), learning_rate, num_iterations, print_cost, backend)
@@ -135,7 +135,7 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000, 
     -------
     parameters : dict
     costs : list
-        The cost at iterations 0, 100, 200, ... and at the last one.
+        The cost at iterations 0, 100, 200, ...
     """
     return _train(X, Y, initialize_parameters_deep(layers_dims), learning_rate, num_iterations, print_cost, backend)
 

@@ -69,7 +69,7 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
     )
     w, b = parameters["W1"].T.copy(), float(parameters["b1"][0, 0])
     grads, cost = propagate(w, b, X, Y)
-    costs = every_hundred(costs, last=False)
+    costs = every_hundred(costs)
     if num_iterations > 0:
         # The last iteration runs here, so that its gradients can be returned.
         i = num_iterations - 1
