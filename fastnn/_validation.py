@@ -17,7 +17,7 @@ from fastnn._typing import FLOAT_DTYPES
 def check_choice(name: str, value, options: Iterable[str]) -> str:
     """``value`` if it is one of ``options``, else a ValueError listing them."""
     options = tuple(options)
-    if not isinstance(value, str) or value not in options:
+    if not (isinstance(value, str) or value is None) or value not in options:
         raise ValueError(f"unknown {name} {value!r}; valid values are: {', '.join(map(repr, options))}")
     return value
 
@@ -99,8 +99,8 @@ def check_XY(X, Y, dtype=None) -> tuple[np.ndarray, np.ndarray]:
     return X, Y.astype(X.dtype, copy=False)
 
 
-def check_layer_dims(layer_dims, n_x: int | None = None) -> list[int]:
-    """``[n_x, n_1, ..., 1]`` as a list of positive ints."""
+def check_layer_dims(layer_dims, n_x: int | None = None, binary: bool = True) -> list[int]:
+    """``[n_x, n_1, ..., n_L]`` as a list of positive ints; ``binary``: ``n_L`` must be 1."""
     if isinstance(layer_dims, (str, bytes)) or not isinstance(layer_dims, Sequence | np.ndarray):
         raise TypeError(f"layer_dims must be a sequence of ints such as [n_x, 20, 7, 1], got {layer_dims!r}")
     dims = list(layer_dims)
@@ -114,7 +114,7 @@ def check_layer_dims(layer_dims, n_x: int | None = None) -> list[int]:
     dims = [int(d) for d in dims]
     if n_x is not None and dims[0] != n_x:
         raise ValueError(f"layer_dims[0] is {dims[0]} but X has n_x = {n_x} rows")
-    if dims[-1] != 1:
+    if binary and dims[-1] != 1:
         raise ValueError(f"layer_dims[-1] must be 1 (one sigmoid output unit), got {dims[-1]}")
     return dims
 
