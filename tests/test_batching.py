@@ -1,0 +1,25 @@
+"""The compiled shuffle (``comp_``) against NumPy's legacy ``RandomState`` (``ref_``), bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastnn.kernels import batching as K
+from fastnn.reference import batching as R
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 3, 7, 64, 300, 625, 1249, 5000])
+@pytest.mark.parametrize("seed", [0, 1, 11, 12345, 2**31, 2**32 - 1])
+def test_permutation_equals_legacy_random_state(m, seed):
+    ref = np.random.RandomState(seed).permutation(m)
+    comp = K.epoch_permutation(m, seed, 0)
+    assert comp.dtype == np.int64
+    np.testing.assert_array_equal(comp, ref)
+
+
+def test_epochs_and_no_shuffle():
+    for epoch in range(5):
+        np.testing.assert_array_equal(K.epoch_permutation(300, 10, epoch), R.epoch_permutation(300, 10, epoch))
+    np.testing.assert_array_equal(K.epoch_permutation(9, None, 3), np.arange(9))
+    assert K.mini_batches is R.mini_batches
