@@ -93,10 +93,12 @@ class TrainingSpec:
         A key of :data:`OPTIMIZERS`.
     learning_rate, beta, beta1, beta2, epsilon : float
     batch_size : int or None
-        None: full batch. Otherwise mini-batches of this many examples (the last smaller).
+        None (or ``m`` and more): full batch, the examples in order. Otherwise mini-batches
+        of this many examples (the last smaller).
     shuffle_seed : int or None
-        Epoch ``e`` (from 0) visits the examples in the order
+        With mini-batches, epoch ``e`` (from 0) visits the examples in the order
         ``np.random.RandomState(shuffle_seed + e).permutation(m)``, the course's; None: in order.
+        ``shuffle_seed + e`` must stay below 2**32 (checked when the run's length is known).
     l2 : float
         L2 strength (the course's lambda): a batch of ``B`` examples adds
         ``(l2 / 2) sum ||W||^2`` to its summed loss, all divided by ``B``; biases excluded.
@@ -105,7 +107,9 @@ class TrainingSpec:
     dropout_seed : int
         Key of the dropout masks' counter-based stream (see :mod:`fastnn.reference.regularization`).
     decay : {None, "inverse", "step"}
-        Epoch ``e >= 1`` trains at ``lr / (1 + decay_rate * (e - 1))`` ("inverse") or
+        The course's convention, the rate recomputed after each epoch from that epoch's
+        index: epoch 0 trains at ``learning_rate``, and epoch ``e >= 1`` at
+        ``lr / (1 + decay_rate * (e - 1))`` ("inverse") or
         ``lr / (1 + decay_rate * floor((e - 1) / decay_interval))`` ("step").
     decay_rate : float
     decay_interval : int
@@ -160,7 +164,10 @@ class TrainingSpec:
         if shuffle_seed is not None and shuffle_seed > MAX_SEED:
             raise ValueError(f"shuffle_seed must be at most 2**32 - 1, got {shuffle_seed}")
         put("shuffle_seed", shuffle_seed)
-        put("dropout_seed", _integer("dropout_seed", self.dropout_seed, 0))
+        dropout_seed = _integer("dropout_seed", self.dropout_seed, 0)
+        if dropout_seed > 2**64 - 1:
+            raise ValueError(f"dropout_seed must be at most 2**64 - 1, got {dropout_seed}")
+        put("dropout_seed", dropout_seed)
 
     @property
     def output_activation(self) -> str:
