@@ -1,0 +1,92 @@
+"""Compiled twins of :mod:`fastnn.reference.optimizers`: one update kernel for every optimizer.
+
+:func:`_update` applies one optimizer step to one parameter array from its raw gradient sum
+``G`` (``dZ @ A_prev.T`` or ``sum(dZ)``, not yet divided by the batch size ``B``): the
+gradient is ``g = G / B + l2_over_b * P`` (the L2 term for weights, 0 for biases), then the
+step of ``code`` in float64, the moments ``V`` and ``S`` updated in place. Training runs
+exactly this kernel; :func:`step` wraps it with the reference's signature.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from fastnn._typing import Parameters
+from fastnn.kernels._config import elementwise
+from fastnn.reference.optimizers import MOMENTS
+from fastnn.reference.optimizers import init_state as init_state
+from fastnn.spec import OPTIMIZERS, TrainingSpec
+
+#: Optimizer codes the compiled update branches on, in :data:`fastnn.spec.OPTIMIZERS` order.
+OPTIMIZER_CODES = {name: code for code, name in enumerate(OPTIMIZERS)}
+_GD, _MOMENTUM, _ADAM, _SK_MOMENTUM, _SK_NESTEROV, _SK_ADAM = (
+    OPTIMIZER_CODES[name] for name in ("gd", "momentum", "adam", "sklearn_momentum", "sklearn_nesterov", "sklearn_adam")
+)
+
+
+@elementwise
+def _update(code, P, G, V, S, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t):
+    """One step of optimizer ``code`` on ``P`` (any shape, C-contiguous), ``t`` the 1-based
+    step count (Adam's bias correction). ``V``/``S``: the moments the optimizer keeps (unused
+    ones may be any array). An unknown code raises."""
+    p, g_raw = P.reshape(-1), G.reshape(-1)
+    if code == _GD:
+        for i in range(p.size):
+            g = g_raw[i] / B + l2_over_b * p[i]
+            p[i] = p[i] - lr * g
+        return
+    v = V.reshape(-1)
+    if code == _MOMENTUM:
+        for i in range(p.size):
+            g = g_raw[i] / B + l2_over_b * p[i]
+            v[i] = beta * v[i] + (1.0 - beta) * g
+            p[i] = p[i] - lr * v[i]
+        return
+    if code == _SK_MOMENTUM or code == _SK_NESTEROV:
+        nesterov = code == _SK_NESTEROV
+        for i in range(p.size):
+            g = g_raw[i] / B + l2_over_b * p[i]
+            v[i] = beta * v[i] - lr * g
+            p[i] = p[i] + ((beta * v[i] - lr * g) if nesterov else v[i])
+        return
+    s = S.reshape(-1)
+    if code == _ADAM or code == _SK_ADAM:
+        c1 = 1.0 - beta1**t
+        c2 = 1.0 - beta2**t
+        lr_t = lr * math.sqrt(c2) / c1
+        for i in range(p.size):
+            g = g_raw[i] / B + l2_over_b * p[i]
+            v[i] = beta1 * v[i] + (1.0 - beta1) * g
+            s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
+            if code == _ADAM:  # the course's: corrected moments, epsilon outside the corrected root
+                p[i] = p[i] - lr * (v[i] / c1) / (math.sqrt(s[i] / c2) + epsilon)
+            else:  # scikit-learn's: the correction folded into the step, epsilon on the raw root
+                p[i] = p[i] - lr_t * v[i] / (math.sqrt(s[i]) + epsilon)
+        return
+    raise ValueError("unknown optimizer code")
+
+
+def step(
+    parameters: Parameters, grads: dict, state: dict, spec: TrainingSpec, learning_rate: float
+) -> tuple[Parameters, dict]:
+    """One step of ``spec.optimizer``; new dicts, the inputs untouched (see the reference's twin).
+
+    ``grads`` hold the mean gradients ``dW``, ``db`` (L2 included), as the reference's.
+    """
+    code = OPTIMIZER_CODES[spec.optimizer]
+    t = state["t"] + 1
+    new = {key: np.array(value, order="C") for key, value in parameters.items()}
+    moments = {
+        name: {key: np.array(v, order="C") for key, v in state[name].items()} for name in MOMENTS[spec.optimizer]
+    }
+    dummy = np.zeros(1)
+    for key, P in new.items():
+        G = np.ascontiguousarray(grads[f"d{key}"], dtype=P.dtype)
+        V = moments["v"][key] if "v" in moments else dummy
+        S = moments["s"][key] if "s" in moments else dummy
+        _update(
+            code, P, G, V, S, 1.0, 0.0, float(learning_rate), spec.beta, spec.beta1, spec.beta2, spec.epsilon, t
+        )  # fmt: skip
+    return new, {**state, "t": t, **moments}

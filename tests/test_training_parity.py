@@ -1,0 +1,150 @@
+"""The compiled generic loop (``comp_``: :class:`fastnn.kernels.training.EpochTrainer`) against
+the reference's ``train_epochs`` (``ref_``), for every head, hidden activation, optimizer,
+batching, L2, dropout and decay, both dtypes.
+
+Bounds (``MATMUL_RTOL``): float64 costs within 1e-12 relative and each parameter array
+within 1e-12 of its largest entry; float32 at 1e-5. Resuming (a checkpointed state restored
+into a new trainer) and chunking are bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastnn.kernels import heads as KH
+from fastnn.kernels import optimizers as KO
+from fastnn.kernels import regularization as KR
+from fastnn.kernels.training import EpochTrainer
+from fastnn.reference import heads as RH
+from fastnn.reference import initialize_parameters
+from fastnn.reference import optimizers as RO
+from fastnn.reference import regularization as RR
+from fastnn.reference.training import train_epochs
+from fastnn.spec import HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS, TrainingSpec
+from tests.cases import MATMUL_RTOL
+
+HEAD_CASES = [
+    ("binary_crossentropy", 1),
+    ("binary_crossentropy", 3),
+    ("categorical_crossentropy", 4),
+    ("squared_error", 2),
+]
+
+
+def problem(loss, K, n_x=6, m=53, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m))
+    if loss == "categorical_crossentropy":
+        Y = np.eye(K)[:, (np.abs(X[:K]).argmax(axis=0))]
+    elif loss == "binary_crossentropy":
+        Y = (X[:K] + 0.5 * rng.standard_normal((K, m)) > 0).astype(float)
+    else:
+        Y = X[:K] * 0.7 - 0.2 + 0.1 * rng.standard_normal((K, m))
+    return X.astype(dtype), Y.astype(dtype)
+
+
+def assert_close(comp, ref, rtol):
+    np.testing.assert_allclose(comp, ref, rtol=rtol, atol=rtol * float(np.max(np.abs(ref.astype(np.float64)))))
+
+
+def compare(spec, X, Y, epochs, chunks=None, seed=3):
+    params = initialize_parameters(list(spec.layer_dims), "he", seed, X.dtype)
+    ref_params, ref_costs, _ = train_epochs(X, Y, params, spec, epochs)
+    trainer = EpochTrainer(X, Y, params, spec)
+    comp_costs = np.concatenate([trainer.run(n) for n in (chunks or [epochs])])
+    comp_params = trainer.parameters()
+    rtol = MATMUL_RTOL[X.dtype]
+    assert comp_costs.dtype == X.dtype and all(v.dtype == X.dtype for v in comp_params.values())
+    assert np.all(np.isfinite(comp_costs))
+    assert_close(comp_costs, ref_costs, rtol)
+    for key, value in ref_params.items():
+        assert_close(comp_params[key], value, rtol)
+    return trainer
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("loss, K", HEAD_CASES)
+def test_heads_and_optimizers_mini_batches(loss, K, optimizer, dtype):
+    X, Y = problem(loss, K, dtype=dtype)
+    lr = 0.01 if "adam" in optimizer else 0.05
+    spec = TrainingSpec(
+        (6, 5, 4, K), "tanh", loss, optimizer, lr, batch_size=16, shuffle_seed=7, dtype=np.dtype(dtype).name
+    )
+    compare(spec, X, Y, 12 if dtype == np.float64 else 4)
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("batch_size, shuffle_seed", [(None, 0), (53, 0), (10, None), (10, 11), (1, 3)])
+def test_activations_and_batching(activation, batch_size, shuffle_seed):
+    X, Y = problem("binary_crossentropy", 1)
+    spec = TrainingSpec((6, 7, 3, 1), activation, learning_rate=0.05, batch_size=batch_size, shuffle_seed=shuffle_seed)
+    compare(spec, X, Y, 8)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "leaky_relu"])
+def test_l2_dropout_and_decay(activation, optimizer):
+    X, Y = problem("categorical_crossentropy", 3)
+    for decay in (None, "inverse", "step"):
+        spec = TrainingSpec(
+            (6, 8, 5, 3), activation, "categorical_crossentropy", optimizer, 0.02, batch_size=12, l2=0.7,
+            keep_prob=0.8, dropout_seed=5, decay=decay, decay_rate=0.5, decay_interval=3,
+        )  # fmt: skip
+        compare(spec, X, Y, 10)
+
+
+def test_chunks_and_restore_are_bit_for_bit():
+    X, Y = problem("categorical_crossentropy", 4)
+    spec = TrainingSpec(
+        (6, 5, 4), "relu", "categorical_crossentropy", "adam", 0.01, batch_size=10, l2=0.1, keep_prob=0.9
+    )
+    params = initialize_parameters([6, 5, 4], "he", 1)
+    one = EpochTrainer(X, Y, params, spec)
+    costs_one = one.run(9)
+    chunked = EpochTrainer(X, Y, params, spec)
+    costs = [chunked.run(n) for n in (2, 0, 3)]
+    resumed = EpochTrainer.restore(X, Y, chunked.state(), spec)
+    costs.append(resumed.run(4))
+    np.testing.assert_array_equal(np.concatenate(costs), costs_one)
+    for key, value in one.state().items():
+        np.testing.assert_array_equal(resumed.state()[key], value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_public_kernel_twins(dtype):
+    """The heads, optimizer step and dropout stream the loop runs, through their public twins."""
+    rng = np.random.default_rng(1)
+    for loss, K in HEAD_CASES:
+        Z = (rng.standard_normal((K, 700)) * 8).astype(dtype)
+        _, Y = problem(loss, K, m=700, dtype=dtype)
+        rtol = MATMUL_RTOL[np.dtype(dtype)]
+        for ref, comp in zip(RH.HEADS[loss](Z, Y), KH.HEADS[loss](Z, Y), strict=True):
+            assert np.asarray(comp).dtype == np.dtype(dtype)
+            assert_close(np.asarray(comp), np.asarray(ref), rtol)
+    params = {"W1": rng.standard_normal((3, 4)).astype(dtype), "b1": rng.standard_normal((3, 1)).astype(dtype)}
+    for optimizer in OPTIMIZERS:
+        spec = TrainingSpec((4, 3), optimizer=optimizer, loss="squared_error")
+        ref, comp = (params, RO.init_state(params, spec)), (params, KO.init_state(params, spec))
+        for _ in range(4):
+            grads = {"dW1": rng.standard_normal((3, 4)).astype(dtype), "db1": rng.standard_normal((3, 1)).astype(dtype)}
+            ref = RO.step(ref[0], grads, ref[1], spec, 0.01)
+            comp = KO.step(comp[0], grads, comp[1], spec, 0.01)
+        for key in params:
+            assert comp[0][key].dtype == np.dtype(dtype)
+            assert_close(comp[0][key], ref[0][key], MATMUL_RTOL[np.dtype(dtype)])
+    for shape, seed, t, l in [((3, 5), 0, 0, 1), ((7, 64), 2**64 - 1, 2**64 - 1, 3), ((20, 209), 12345, 777, 2)]:
+        np.testing.assert_array_equal(KR.dropout_uniforms(shape, seed, t, l), RR.dropout_uniforms(shape, seed, t, l))
+        np.testing.assert_array_equal(
+            KR.dropout_mask(shape, 0.86, seed, t, l, dtype), RR.dropout_mask(shape, 0.86, seed, t, l, dtype)
+        )
+
+
+def test_tables_cover_the_spec():
+    from fastnn.kernels.training import ACT_CODES, DECAY_CODES
+
+    assert set(ACT_CODES) == set(HIDDEN_ACTIVATIONS)
+    assert set(KH.HEAD_CODES) == set(LOSSES) == set(KH.HEADS)
+    assert set(KO.OPTIMIZER_CODES) == set(OPTIMIZERS)
+    assert set(DECAY_CODES) == {None, "inverse", "step"}
