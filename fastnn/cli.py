@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -112,10 +113,16 @@ def _load(data: str | None):
     if path.suffix == ".npz":
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
-        with np.load(path, allow_pickle=False) as f:
-            if "X" not in f.files or "Y" not in f.files:
-                raise ValueError(f"{path} must hold arrays named X (n_x, m) and Y (1, m); it has {f.files}")
-            X, Y = f["X"], f["Y"]
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                files = f.files
+                if "X" in files and "Y" in files:
+                    X, Y = f["X"], f["Y"]
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            # np.load blames pickling for anything that is not an .npy/.npz; say what it is instead
+            raise ValueError(f"{path} is not a readable .npz file of numeric arrays ({exc})") from None
+        if "X" not in files or "Y" not in files:
+            raise ValueError(f"{path} must hold arrays named X (n_x, m) and Y (1, m); it has {files}")
         if X.ndim != 2 or Y.ndim != 2:
             raise ValueError(f"{path}: X and Y must be 2-D, got shapes {X.shape} and {Y.shape}")
         X_tr, Y_tr, X_dev, Y_dev, _, _ = train_dev_test_split(X, Y, dev=0.2, test=0, seed=0)
@@ -123,7 +130,20 @@ def _load(data: str | None):
     raise ValueError(f"--data must be a folder or .h5 file of the course's cat data, or an .npz file; got {data!r}")
 
 
+def _check_writable(path: str | None, option: str) -> None:
+    """Fail before training, not after it, when ``path`` cannot be written."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"{option} {path} is a directory; give a file name such as {target / 'model.npz'}")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"{option} {path}: no such directory {target.parent}")
+
+
 def run_train(args: argparse.Namespace) -> int:
+    _check_writable(args.out, "--out")
+    _check_writable(args.checkpoint, "--checkpoint")
     kind, X, Y, X_dev, Y_dev = _load(args.data)
     preset = _PRESETS[kind]
     layers = args.layers or [X.shape[0], *preset["hidden"], 1]
@@ -145,12 +165,11 @@ def run_train(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every,
         resume=args.resume,
     )
-    train_acc = accuracy(result.predict(X), Y)
+    # Both sets are evaluated in the dtype the network was trained in.
+    dtype = result.parameters["W1"].dtype
+    train_acc = accuracy(result.predict(X.astype(dtype)), Y)
     dev_acc = (
-        accuracy(
-            predict(result.parameters, X_dev.astype(result.parameters["W1"].dtype), activation, backend=result.backend),
-            Y_dev,
-        )
+        accuracy(predict(result.parameters, X_dev.astype(dtype), activation, backend=result.backend), Y_dev)
         if X_dev.shape[1]
         else float("nan")
     )
@@ -178,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(["train", *argv])
     try:
         return run_train(args)
-    except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as exc:
-        print(f"fastnn: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, OSError, FloatingPointError) as exc:  # OSError: unreadable or unwritable files
+        message = " ".join(str(exc).split()) or type(exc).__name__  # always one line
+        print(f"fastnn: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         detail = str(exc) or "interrupted; nothing saved (use --checkpoint to make runs resumable)"
