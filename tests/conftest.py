@@ -38,10 +38,16 @@ def rng():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Report how many fuzz cases ran (tests/test_fuzz.py)."""
+    """Report how many fuzz cases ran (tests/test_fuzz.py), per category, a few per line."""
     import sys
 
     fuzz = sys.modules.get("tests.test_fuzz") or sys.modules.get("test_fuzz")
     if fuzz is not None and any(fuzz.CASES.values()):
-        cases = ", ".join(f"{n} {name}" for name, n in fuzz.CASES.items())
-        terminalreporter.write_line(f"fuzz cases run: {cases}")
+        line = "fuzz cases run:"
+        for name, n in fuzz.CASES.items():
+            item = f" {n} {name},"
+            if len(line) + len(item) > 120:
+                terminalreporter.write_line(line)
+                line = "   "
+            line += item
+        terminalreporter.write_line(line.rstrip(","))
