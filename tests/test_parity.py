@@ -2,7 +2,8 @@
 
 Bounds: elementwise kernels within ``ULP`` units in the last place; anything that goes
 through a matrix product within ``MATMUL_RTOL[dtype]``; training (costs, and parameters
-norm-wise) within ``MATMUL_RTOL`` too: 1e-12 in float64, 1e-5 in float32. Inputs come from the shared generator in ``cases.py``.
+norm-wise) within ``MATMUL_RTOL`` too: 1e-12 in float64, 1e-5 in float32. Inputs come
+from the shared generator in ``cases.py``.
 """
 
 from __future__ import annotations

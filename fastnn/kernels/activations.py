@@ -35,6 +35,7 @@ from fastnn.kernels._vmath import (
     tanh_scalar,
 )
 from fastnn.reference.activations import LEAKY_SLOPE
+from fastnn.spec import HIDDEN_ACTIVATIONS
 
 # ---------------------------------------------------------------------------------------
 # Compiled loops
@@ -100,8 +101,20 @@ def _leaky_relu_backward(dA, z, out, slope):
         out[i] = dA[i] * slope if z[i] <= 0 else dA[i]
 
 
-# Derivatives from the forward output A, in place on dA (which becomes dZ), with db fused:
-# db[i] = sum_j dZ[i, j]. Arrays are 2-D C-contiguous (n_l, m).
+# Derivatives from the forward output A, in place on dA (which becomes dZ), then
+# db[i] = sum_j dZ[i, j]. Arrays are 2-D C-contiguous (n_l, m). Each row is written in one
+# loop and summed in a second that only reads: a reassociated sum in a loop that also
+# writes would add in one order or another depending on where the arrays lie in memory
+# (LLVM runs a scalar copy of the vectorized loop when what it writes lies close to what it
+# reads), so the same run could give other bits; a read-only loop always takes one path.
+
+
+@reduction
+def _row_sum(dZ, i):
+    acc = 0.0  # float64 even for float32 data: m can be 60,000
+    for j in range(dZ.shape[1]):
+        acc += float(dZ[i, j])
+    return acc
 
 
 @reduction
@@ -110,11 +123,9 @@ def _scale_dz_db(dA, D, db):
     # would cancel); float64 so that float32 data is rounded once, as in sigmoid_backward.
     n, m = dA.shape
     for i in range(n):
-        acc = 0.0  # float64 even for float32 data: m can be 60,000
         for j in range(m):
             dA[i, j] = float(dA[i, j]) * D[i, j]
-            acc += float(dA[i, j])
-        db[i, 0] = acc
+        db[i, 0] = _row_sum(dA, i)
 
 
 @reduction
@@ -122,24 +133,18 @@ def _relu_dz_db(dA, A, db, zero):
     # A > 0 exactly where Z > 0, and a NaN Z gives a NaN A: the course's dZ[Z <= 0] = 0.
     n, m = dA.shape
     for i in range(n):
-        acc = 0.0  # float64 even for float32 data: m can be 60,000
         for j in range(m):
-            d = zero if A[i, j] <= zero else dA[i, j]
-            dA[i, j] = d
-            acc += float(d)
-        db[i, 0] = acc
+            dA[i, j] = zero if A[i, j] <= zero else dA[i, j]
+        db[i, 0] = _row_sum(dA, i)
 
 
 @reduction
 def _leaky_relu_dz_db(dA, A, db, slope):
     n, m = dA.shape
     for i in range(n):
-        acc = 0.0  # float64 even for float32 data: m can be 60,000
         for j in range(m):
-            d = dA[i, j] * slope if A[i, j] <= 0 else dA[i, j]
-            dA[i, j] = d
-            acc += float(d)
-        db[i, 0] = acc
+            dA[i, j] = dA[i, j] * slope if A[i, j] <= 0 else dA[i, j]
+        db[i, 0] = _row_sum(dA, i)
 
 
 # Forward activations fused with the bias, in place on Z (which becomes A).
@@ -248,6 +253,55 @@ def _bias_leaky_relu(Z, b, A, slope):
             z = Z[i, j] + bi
             Z[i, j] = z
             A[i, j] = z if z > 0 else z * slope
+
+
+# ---------------------------------------------------------------------------------------
+# The training loops' dispatch on the hidden activation: one table of codes, one branch per
+# code in each direction, and an unknown code raises (never a silent fallback).
+
+#: Hidden activation codes (:data:`fastnn.spec.HIDDEN_ACTIVATIONS` order).
+ACT_CODES = {name: code for code, name in enumerate(HIDDEN_ACTIVATIONS)}
+_SIGMOID, _TANH, _RELU, _LEAKY, _IDENTITY = (
+    ACT_CODES[n] for n in ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
+)
+
+
+@reduction
+def _forward_hidden(Z, b, D, act, zero, slope):
+    """Bias and hidden activation in place on ``Z``; ``D = g'(Z)`` for sigmoid and tanh."""
+    if act == _SIGMOID:
+        _bias_sigmoid_train(Z, b, D)
+    elif act == _TANH:
+        _bias_tanh_train(Z, b, D)
+    elif act == _RELU:
+        _bias_relu_train(Z, b, zero)
+    elif act == _LEAKY:
+        _bias_leaky_relu_train(Z, b, slope)
+    elif act == _IDENTITY:
+        _bias_add(Z, b)
+    else:
+        raise ValueError("unknown activation code")
+
+
+@reduction
+def _identity_dz_db(dA, db):
+    for i in range(dA.shape[0]):
+        db[i, 0] = _row_sum(dA, i)
+
+
+@reduction
+def _backward_hidden(dA, A, D, db, act, zero, slope):
+    """``dZ = dA * g'(Z)`` in place on ``dA`` and its row sums into ``db``."""
+    if act == _SIGMOID or act == _TANH:
+        _scale_dz_db(dA, D, db)
+    elif act == _RELU:
+        _relu_dz_db(dA, A, db, zero)
+    elif act == _LEAKY:
+        _leaky_relu_dz_db(dA, A, db, slope)
+    elif act == _IDENTITY:
+        _identity_dz_db(dA, db)
+    else:
+        raise ValueError("unknown activation code")
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 
 import numba
 import numpy as np
@@ -30,20 +29,20 @@ from threadpoolctl import ThreadpoolController
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
-from fastnn.kernels._vmath import exp_nonpositive, math_constants
 from fastnn.kernels.activations import (
-    _bias_leaky_relu_train,
-    _bias_relu_train,
-    _bias_sigmoid_train,
-    _bias_tanh_train,
-    _leaky_relu_dz_db,
-    _relu_dz_db,
-    _scale_dz_db,
+    _IDENTITY,
+    _LEAKY,
+    _RELU,
+    _SIGMOID,
+    _TANH,
+    ACT_CODES,
+    _backward_hidden,
+    _forward_hidden,
     constants,
 )
+from fastnn.kernels.heads import _sigmoid_bce
+from fastnn.kernels.products import _mm, _mm_gram, _mm_nt, _mm_tn
 
-#: Activation name to the code the compiled loop dispatches on.
-ACT_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3}
 MODES = ("auto", "gram", "standard")
 
 #: Below this many flops in its largest matrix product, an iteration runs BLAS on one thread.
@@ -52,158 +51,6 @@ SMALL_GEMM_FLOPS = 8e6
 LARGE_ITERATION_FLOPS = 1e8
 
 _engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
-
-
-# Matrix products. Below SMALL_PRODUCT multiply-adds a plain loop beats a BLAS call, whose
-# fixed cost is about a microsecond (the planar model's products are 400 to 3,200).
-SMALL_PRODUCT = 20_000
-
-
-@_engine
-def _mm(A, B, out):
-    """``out = A @ B`` (``A`` has at least one column: layer sizes are validated positive)."""
-    n, k = A.shape
-    if n * k * B.shape[1] > SMALL_PRODUCT:
-        np.dot(A, B, out)
-        return
-    m = B.shape[1]
-    for i in range(n):
-        a = A[i, 0]
-        for j in range(m):
-            out[i, j] = a * B[0, j]
-        for p in range(1, k):
-            a = A[i, p]
-            for j in range(m):
-                out[i, j] += a * B[p, j]
-
-
-@_engine
-def _mm_nt(A, B, out):
-    """``out = A @ B.T`` (a sum over the examples for each entry)."""
-    n, m = A.shape
-    k = B.shape[0]
-    if n * k * m > SMALL_PRODUCT:
-        np.dot(A, B.T, out)
-        return
-    for i in range(n):
-        for p in range(k):
-            acc = 0.0
-            for j in range(m):
-                acc += float(A[i, j]) * float(B[p, j])
-            out[i, p] = acc
-
-
-@_engine
-def _mm_tn(A, B, out):
-    """``out = A.T @ B``: :func:`_mm` on the transposed view (no copy)."""
-    _mm(A.T, B, out)
-
-
-#: Below this fraction of nonzero entries in ``dZ1``, Gram mode's ``dZ1 G`` skips the zeros
-#: instead of calling BLAS (ReLU layers: 15 to 40 % nonzero on the cat model). Measured at
-#: 20 x 209 x 209 against single-threaded OpenBLAS: the loop takes 0.45x BLAS's time at 20 %
-#: nonzero, 0.83x at 40 %, 1.07x at 50 %.
-SPARSE_FRACTION = 0.45
-
-
-@_engine
-def _mm_gram(dZ, G, out, idx):
-    """``out = dZ @ G``, skipping the zero entries of ``dZ`` when at most ``SPARSE_FRACTION`` of
-    them are nonzero.
-
-    Row ``i`` of the product is the sum of ``dZ[i, p] G[p, :]`` over the nonzero
-    ``dZ[i, p]``, whose columns ``p`` are first listed in ``idx`` (a workspace of ``k``
-    integers); four such rows of ``G`` are added per pass over ``out[i]``. Dense ``dZ``
-    (tanh, sigmoid layers) goes to :func:`_mm` (BLAS). NaN and inf are not zero: they
-    propagate.
-    """
-    n, k = dZ.shape
-    nonzero = 0
-    for i in range(n):
-        for p in range(k):
-            nonzero += dZ[i, p] != 0
-    if nonzero > SPARSE_FRACTION * n * k:
-        _mm(dZ, G, out)
-        return
-    m = G.shape[1]
-    for i in range(n):
-        count = 0
-        for p in range(k):
-            if dZ[i, p] != 0:
-                idx[count] = p
-                count += 1
-        for j in range(m):
-            out[i, j] = 0.0
-        t = 0
-        while t + 4 <= count:
-            p0, p1, p2, p3 = idx[t], idx[t + 1], idx[t + 2], idx[t + 3]
-            a0, a1, a2, a3 = dZ[i, p0], dZ[i, p1], dZ[i, p2], dZ[i, p3]
-            for j in range(m):
-                out[i, j] += (a0 * G[p0, j] + a1 * G[p1, j]) + (a2 * G[p2, j] + a3 * G[p3, j])
-            t += 4
-        while t < count:
-            p0 = idx[t]
-            a0 = dZ[i, p0]
-            for j in range(m):
-                out[i, j] += a0 * G[p0, j]
-            t += 1
-
-
-@_engine
-def _forward_act(Z, b, D, act, zero, slope):
-    if act == 0:
-        _bias_sigmoid_train(Z, b, D)
-    elif act == 1:
-        _bias_tanh_train(Z, b, D)
-    elif act == 2:
-        _bias_relu_train(Z, b, zero)
-    else:
-        _bias_leaky_relu_train(Z, b, slope)
-
-
-@_engine
-def _backward_act(dA, A, D, db, act, zero, slope):
-    if act == 0 or act == 1:
-        _scale_dz_db(dA, D, db)
-    elif act == 2:
-        _relu_dz_db(dA, A, db, zero)
-    else:
-        _leaky_relu_dz_db(dA, A, db, slope)
-
-
-#: Examples per block of the output unit's product of ``1 + e`` (each factor is at most 2).
-LOG_BLOCK = 512
-
-
-@_engine
-def _output(Z, b, Y, dZ, one):
-    """Output unit over (1, m): bias, sigmoid, ``dZ = A - Y``; returns (summed loss, sum dZ).
-
-    The loss ``max(z, 0) - z y + log1p(e)`` with ``e = exp(-|z|)`` sums its logarithms as
-    the logarithm of a product: ``prod(1 + e)`` over a block of examples (each factor in
-    [1, 2], so no overflow), one ``log`` per block instead of one per example. Each factor
-    and product rounds by 2^-53 relative, so the sum moves by less than 1e-13 of a block's
-    loss: far inside the 1e-9 the costs are checked to.
-    """
-    c = math_constants()
-    linear = 0.0
-    logs = 0.0
-    dz_sum = 0.0
-    bi = b[0, 0]
-    m = Z.shape[1]
-    for start in range(0, m, LOG_BLOCK):
-        prod = 1.0
-        for j in range(start, min(start + LOG_BLOCK, m)):
-            z = float(Z[0, j] + bi)
-            yj = float(Y[0, j])
-            e = exp_nonpositive(-abs(z), c)
-            a = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
-            linear += max(z, 0.0) - z * yj
-            prod *= 1.0 + e
-            dZ[0, j] = a - yj
-            dz_sum += float(dZ[0, j])
-        logs += math.log(prod)
-    return linear + logs, dz_sum
 
 
 @_engine
@@ -225,7 +72,7 @@ def _gram_step(P, S, dZ, GdZ, lr, m):
 
 
 @_engine
-def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, one, zero, slope, gram):
+def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, zero, slope, gram):
     # X is passed on its own, never through the list A (A[0] is a placeholder): a read-only X
     # would make every array of the list read-only to Numba's type system.
     L = len(W) - 1
@@ -240,10 +87,8 @@ def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, o
             else:
                 _mm(W[l], A[l - 1], Al)
             if l < L:
-                _forward_act(Al, b[l], D[l], act, zero, slope)
-        cost, dz_sum = _output(A[L], b[L], Y, dZ[L], one)
-        costs[it] = cost / X.shape[1]
-        db[L][0, 0] = dz_sum
+                _forward_hidden(Al, b[l], D[l], act, zero, slope)
+        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L]) / X.shape[1]
         for l in range(L, 0, -1):
             if l == 1:
                 if gram:
@@ -255,46 +100,50 @@ def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, o
             else:
                 _mm_nt(dZ[l], A[l - 1], dW[l])
                 _mm_tn(W[l], dZ[l], dZ[l - 1])
-                _backward_act(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
+                _backward_hidden(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
                 _descend(W[l], dW[l], lr, m_t)
             _descend(b[l], db[l], lr, m_t)
 
 
 @_engine
 def _shallow_backward(W2, dZ2, A1, D1, dZ1, dW2, db1, act, zero, slope):
-    """The output layer's backward pass into one hidden layer, one pass per hidden unit.
+    """The output layer's backward pass into one hidden layer, one row per hidden unit.
 
     ``dW2 = dZ2 A1^T``, ``dZ1 = (W2^T dZ2) g'(Z1)`` and ``db1 = sum(dZ1, axis=1)``: what
-    :func:`_mm_nt`, :func:`_mm_tn` and :func:`_backward_act` compute, with the same
-    roundings, in one sweep over the examples instead of three.
+    :func:`_mm_nt`, :func:`_mm_tn` and :func:`_backward_hidden` compute, with the same
+    roundings, in two sweeps over a unit's examples instead of three: one writes ``dZ1``'s
+    row, one only reads and sums (a sum in a loop that also writes would round by where
+    the arrays lie in memory; see :mod:`fastnn.kernels.activations`).
     """
     n1, m = A1.shape
     for i in range(n1):
         w = W2[0, i]
-        acc_w = 0.0
-        acc_b = 0.0
-        if act == 0 or act == 1:
+        if act == _SIGMOID or act == _TANH:
             for j in range(m):
-                acc_w += float(dZ2[0, j]) * float(A1[i, j])
                 dZ1[i, j] = float(w * dZ2[0, j]) * D1[i, j]
-                acc_b += float(dZ1[i, j])
-        elif act == 2:
+        elif act == _RELU:
             for j in range(m):
-                acc_w += float(dZ2[0, j]) * float(A1[i, j])
                 dZ1[i, j] = zero if A1[i, j] <= zero else w * dZ2[0, j]
-                acc_b += float(dZ1[i, j])
-        else:
+        elif act == _LEAKY:
             for j in range(m):
-                acc_w += float(dZ2[0, j]) * float(A1[i, j])
                 da = w * dZ2[0, j]
                 dZ1[i, j] = da * slope if A1[i, j] <= 0 else da
-                acc_b += float(dZ1[i, j])
+        elif act == _IDENTITY:
+            for j in range(m):
+                dZ1[i, j] = w * dZ2[0, j]
+        else:
+            raise ValueError("unknown activation code")
+        acc_w = 0.0
+        acc_b = 0.0
+        for j in range(m):
+            acc_w += float(dZ2[0, j]) * float(A1[i, j])
+            acc_b += float(dZ1[i, j])
         dW2[0, i] = acc_w
         db1[i, 0] = acc_b
 
 
 @_engine
-def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2, costs, act, lr, m_t, one, zero, slope):
+def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2, costs, act, lr, m_t, zero, slope):
     """:func:`_run` for one hidden layer in standard mode, on arrays rather than lists.
 
     Small nets (the planar model: about 7 microseconds an iteration) pay for every typed
@@ -303,11 +152,9 @@ def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2,
     """
     for it in range(costs.size):
         _mm(W1, X, A1)
-        _forward_act(A1, b1, D1, act, zero, slope)
+        _forward_hidden(A1, b1, D1, act, zero, slope)
         _mm(W2, A1, A2)
-        cost, dz_sum = _output(A2, b2, Y, dZ2, one)
-        costs[it] = cost / X.shape[1]
-        db2[0, 0] = dz_sum
+        costs[it] = _sigmoid_bce(A2, b2, Y, dZ2, db2) / X.shape[1]
         _shallow_backward(W2, dZ2, A1, D1, dZ1, dW2, db1, act, zero, slope)
         _descend(W2, dW2, lr, m_t)
         _descend(b2, db2, lr, m_t)
@@ -316,7 +163,7 @@ def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2,
         _descend(b1, db1, lr, m_t)
 
 
-def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, one, zero, slope, gram):
+def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, zero, slope, gram):
     """:func:`_run` driven from Python, with NumPy's BLAS for the products.
 
     For iterations of a hundred million flops and more, where Python's cost per call is
@@ -331,10 +178,8 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
             else:
                 np.matmul(W[l], X if l == 1 else A[l - 1], out=A[l])
             if l < L:
-                _forward_act(A[l], b[l], D[l], act, zero, slope)
-        cost, dz_sum = _output(A[L], b[L], Y, dZ[L], one)
-        costs[it] = cost / X.shape[1]
-        db[L][0, 0] = dz_sum
+                _forward_hidden(A[l], b[l], D[l], act, zero, slope)
+        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L]) / X.shape[1]
         for l in range(L, 0, -1):
             if l == 1 and gram:
                 np.matmul(dZ[1], G, out=GdZ)
@@ -343,7 +188,7 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
                 np.matmul(dZ[l], (X if l == 1 else A[l - 1]).T, out=dW[l])
                 if l > 1:
                     np.matmul(W[l].T, dZ[l], out=dZ[l - 1])
-                    _backward_act(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
+                    _backward_hidden(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
                 _descend(W[l], dW[l], lr, m_t)
             _descend(b[l], db[l], lr, m_t)
 
@@ -446,7 +291,7 @@ class Trainer:
             self.G = self.P = self.S = self.GdZ = _dummy(dtype)
             self.idx = np.empty(1, np.int64)
         c = constants(dtype)
-        self._consts = (dtype.type(learning_rate), dtype.type(m), c["one"], c["zero"], c["slope"])
+        self._consts = (dtype.type(learning_rate), dtype.type(m), c["zero"], c["slope"])
         # BLAS threads only pay for products of a few million flops and more; below that,
         # waking the second thread costs more than it saves (measured: the cat model in
         # Gram mode runs 1.8 times faster on one thread).
@@ -487,18 +332,18 @@ class Trainer:
         """Run ``num_iterations`` steps in one compiled call; returns their costs."""
         costs = np.empty(num_iterations, self.dtype)
         if num_iterations:
-            lr, m_t, one, zero, slope = self._consts
+            lr, m_t, zero, slope = self._consts
             gram = self.mode == "gram"
             buffers = (self.X, self.Y, self.G, self.W, self.b, self.A, self.D, self.dW, self.db, self.dZ)
             with self.blas_threads():
                 if self.loop != "one hidden layer":
                     run = _run_large if self.loop == "python" else _run
-                    run(*buffers, self.P, self.S, self.GdZ, self.idx, costs, self.act, lr, m_t, one, zero, slope, gram)
+                    run(*buffers, self.P, self.S, self.GdZ, self.idx, costs, self.act, lr, m_t, zero, slope, gram)
                 else:
                     W, b, A, D, dW, db, dZ = self.W, self.b, self.A, self.D, self.dW, self.db, self.dZ
                     _run_shallow(
                         self.X, self.Y, W[1], b[1], W[2], b[2], A[1], D[1], A[2], dZ[1], dZ[2], dW[1], db[1],
-                        dW[2], db[2], costs, self.act, lr, m_t, one, zero, slope,
+                        dW[2], db[2], costs, self.act, lr, m_t, zero, slope,
                     )  # fmt: skip
         return costs
 

@@ -3,7 +3,9 @@
 Each head kernel takes the output layer's ``W @ A_prev`` in ``Z`` (``(K, B)``), adds the
 bias and turns it into ``A`` in place, writes ``dZ = A - Y`` (every pair is a canonical
 link), the row sums of ``dZ`` into ``db`` (``(K, 1)``, not yet divided by ``B``), and returns
-the batch's SUMMED loss in float64. Training runs exactly these kernels (:func:`_head`), and
+the batch's SUMMED loss in float64. They sum without reassociation (the output layer is one
+row, or a few: little to vectorize), so their bits never depend on where the buffers lie.
+Training runs exactly these kernels (:func:`_head`), and
 the public functions below wrap them with the reference's signatures.
 """
 
@@ -14,7 +16,7 @@ import math
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels._config import elementwise
 from fastnn.kernels._vmath import exp_nonpositive, math_constants
 from fastnn.kernels.activations import _prepare
 from fastnn.spec import LOSSES
@@ -27,15 +29,19 @@ _BCE, _CCE, _SE = (HEAD_CODES[name] for name in ("binary_crossentropy", "categor
 LOG_BLOCK = 512
 
 
-@reduction
+@elementwise
 def _sigmoid_bce(Z, b, Y, dZ, db):
     """Sigmoid units with binary cross-entropy, summed over units (multi-label) and examples.
 
-    The loss ``max(z, 0) - z y + log1p(e)`` with ``e = exp(-|z|)`` sums its logarithms as
-    the logarithm of a product: ``prod(1 + e)`` over a block of examples (each factor in
-    [1, 2], so no overflow), one ``log`` per block instead of one per example. Each factor
-    and product rounds by 2^-53 relative, so the sum moves by less than 1e-13 of a block's
-    loss, far inside the 1e-12 training parity.
+    The loss ``max(z, 0) - z y + log1p(e)`` with ``e = exp(-|z|)`` sums its logarithms as the
+    logarithm of a product, one ``log1p`` per block of examples instead of one per example:
+    ``s = prod(1 + e) - 1`` is carried as ``s <- s + e + s e`` (no term negative, each factor
+    at most 2, so no overflow), which keeps ``e``'s relative accuracy where ``1 + e`` would
+    round it away (a confidently classified example, ``e`` below 2^-53).
+
+    Compiled without reassociation: the sums then add in one order whatever path LLVM takes
+    (it runs a scalar copy of a vectorized loop when the arrays it writes lie close to those
+    it reads), so a run gives the same bits wherever its buffers sit in memory.
     """
     c = math_constants()
     K, B = Z.shape
@@ -46,24 +52,24 @@ def _sigmoid_bce(Z, b, Y, dZ, db):
         dz_sum = 0.0
         bk = b[k, 0]
         for start in range(0, B, LOG_BLOCK):
-            prod = 1.0
+            s = 0.0
             for j in range(start, min(start + LOG_BLOCK, B)):
                 z = float(Z[k, j] + bk)
                 y = float(Y[k, j])
                 e = exp_nonpositive(-abs(z), c)
                 a = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
                 linear += max(z, 0.0) - z * y
-                prod *= 1.0 + e
+                s = s + e + s * e
                 Z[k, j] = a
                 dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
                 dz_sum += float(dZ[k, j])
-            logs += math.log(prod)
+            logs += math.log1p(s)
         db[k, 0] = dz_sum
         total += linear + logs
     return total
 
 
-@reduction
+@elementwise
 def _softmax_cce(Z, b, Y, dZ, db):
     """Softmax over each column with categorical cross-entropy.
 
@@ -102,7 +108,7 @@ def _softmax_cce(Z, b, Y, dZ, db):
     return total
 
 
-@reduction
+@elementwise
 def _identity_se(Z, b, Y, dZ, db):
     """Identity output with squared error, ``1/2 sum (a - y)^2``."""
     K, B = Z.shape

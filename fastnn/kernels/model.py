@@ -24,7 +24,7 @@ from fastnn.kernels.layers import linear_activation_backward, linear_activation_
 from fastnn.reference.model import n_layers
 
 
-@reduction
+@elementwise  # no reassociation: a sum in a loop that writes would round by memory layout
 def _sigmoid_xent(z, e, y, a_out, dz_out, one):
     """One pass over the output unit: ``A``, ``dZ = A - Y``, and the summed stable loss.
 

@@ -28,32 +28,17 @@ from numba.typed import List
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
-from fastnn.kernels.activations import (
-    _bias_add,
-    _bias_leaky_relu_train,
-    _bias_relu_train,
-    _bias_sigmoid_train,
-    _bias_tanh_train,
-    _leaky_relu_dz_db,
-    _relu_dz_db,
-    _scale_dz_db,
-    constants,
-)
+from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
-from fastnn.kernels.engine import _mm, _mm_nt, _mm_tn
 from fastnn.kernels.heads import HEAD_CODES, _head
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
+from fastnn.kernels.products import _mm, _mm_nt, _mm_tn
 from fastnn.kernels.regularization import _dropout_backward, _dropout_forward, _key, _squares
 from fastnn.reference.optimizers import MOMENTS
-from fastnn.spec import DECAYS, HIDDEN_ACTIVATIONS, TrainingSpec
+from fastnn.spec import DECAYS, TrainingSpec
 
 _engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
 
-#: Hidden activation codes the compiled dispatch branches on (:data:`fastnn.spec.HIDDEN_ACTIVATIONS` order).
-ACT_CODES = {name: code for code, name in enumerate(HIDDEN_ACTIVATIONS)}
-_SIGMOID, _TANH, _RELU, _LEAKY, _IDENTITY = (
-    ACT_CODES[n] for n in ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
-)
 #: Decay codes (:data:`fastnn.spec.DECAYS` order).
 DECAY_CODES = {name: code for code, name in enumerate(DECAYS)}
 _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
@@ -67,48 +52,6 @@ Hyper = namedtuple(
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
     "batch shuffle_seed dropout_seed zero slope",
 )
-
-
-@_engine
-def _forward_hidden(Z, b, D, act, zero, slope):
-    """Bias and hidden activation in place on ``Z``; ``D = g'(Z)`` for sigmoid and tanh."""
-    if act == _SIGMOID:
-        _bias_sigmoid_train(Z, b, D)
-    elif act == _TANH:
-        _bias_tanh_train(Z, b, D)
-    elif act == _RELU:
-        _bias_relu_train(Z, b, zero)
-    elif act == _LEAKY:
-        _bias_leaky_relu_train(Z, b, slope)
-    elif act == _IDENTITY:
-        _bias_add(Z, b)
-    else:
-        raise ValueError("unknown activation code")
-
-
-@_engine
-def _identity_dz_db(dA, db):
-    n, m = dA.shape
-    for i in range(n):
-        acc = 0.0
-        for j in range(m):
-            acc += float(dA[i, j])
-        db[i, 0] = acc
-
-
-@_engine
-def _backward_hidden(dA, A, D, db, act, zero, slope):
-    """``dZ = dA * g'(Z)`` in place on ``dA`` and its row sums into ``db``."""
-    if act == _SIGMOID or act == _TANH:
-        _scale_dz_db(dA, D, db)
-    elif act == _RELU:
-        _relu_dz_db(dA, A, db, zero)
-    elif act == _LEAKY:
-        _leaky_relu_dz_db(dA, A, db, slope)
-    elif act == _IDENTITY:
-        _identity_dz_db(dA, db)
-    else:
-        raise ValueError("unknown activation code")
 
 
 @_engine
