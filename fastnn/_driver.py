@@ -1,8 +1,12 @@
 """Runs training in chunks: costs reported as it goes, checkpoints, resume, Ctrl-C.
 
-Both backends are driven through one small interface (``run(n) -> costs``, ``parameters()``,
-``state()``, ``restore(...)``): the numba backend's compiled :class:`~fastnn.kernels.engine.Trainer`,
-and :class:`_ReferenceTrainer` around the reference's ``gradient_descent``.
+Every backend is driven through one small interface (``run(n) -> costs``, ``parameters()``,
+``state()``, ``restore(...)``, ``blas_threads()``, ``flops_per_iteration``), built by
+:func:`make_trainer` from the run's :class:`~fastnn.spec.TrainingSpec`: on the numba backend
+the compiled :class:`~fastnn.kernels.engine.Trainer` (full-batch gradient descent of one
+sigmoid unit: Gram mode, the one-hidden-layer loop) or the generic
+:class:`~fastnn.kernels.training.EpochTrainer` (everything else); on the numpy backend
+:class:`_ReferenceTrainer` around the reference's ``train_epochs``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
-from fastnn.backends import get_backend
+from fastnn.backends import BACKENDS
+from fastnn.spec import TrainingSpec
 
 #: Without reports or checkpoints, a compiled call still returns to Python after about this
 #: many flops of products, or this many iterations, so that Ctrl-C is honoured within a
@@ -25,32 +30,99 @@ CHUNK_FLOPS = 2e10
 CHUNK_ITERATIONS = 5_000
 
 
-class _ReferenceTrainer:
-    """The numpy backend behind the trainer interface: parameters are its whole state."""
+def _flops(spec: TrainingSpec, m: int) -> float:
+    dims = spec.layer_dims
+    return 3.0 * sum(2.0 * a * b * m for a, b in zip(dims, dims[1:], strict=False))
 
-    def __init__(self, X, Y, parameters, hidden_activation, learning_rate, mode="standard", expected_iterations=0):
-        self.X, self.Y, self.params = X, Y, parameters
-        self.act, self.lr = hidden_activation, learning_rate
-        dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1)]
-        self.flops_per_iteration = 3 * sum(2 * a * b * X.shape[1] for a, b in zip(dims, dims[1:], strict=False))
+
+class _ReferenceTrainer:
+    """The numpy backend behind the trainer interface, around :func:`fastnn.reference.training.train_epochs`."""
+
+    mode = "standard"
+
+    def __init__(self, X, Y, parameters, spec: TrainingSpec, state: dict | None = None):
+        self.X, self.Y, self.params, self.spec, self._state = X, Y, parameters, spec, state
+        self.flops_per_iteration = _flops(spec, X.shape[1])
 
     def blas_threads(self):
         return contextlib.nullcontext()
 
     def run(self, n: int) -> FloatArray:
-        from fastnn import reference
+        from fastnn.reference.training import train_epochs
 
-        self.params, costs = reference.gradient_descent(self.X, self.Y, self.params, self.act, self.lr, n)
+        self.params, costs, self._state = train_epochs(self.X, self.Y, self.params, self.spec, n, self._state)
         return costs
 
     def parameters(self) -> Parameters:
         return {k: v.copy() for k, v in self.params.items()}
 
-    state = parameters
+    def state(self) -> dict[str, np.ndarray]:
+        """Parameters, moments (``v_W1``, ...) and the epoch and mini-batch counters, as arrays."""
+        out = self.parameters()
+        if self._state is not None:
+            for moment in ("v", "s"):
+                for key, value in self._state.get(moment, {}).items():
+                    out[f"{moment}_{key}"] = value.copy()
+            out["epoch"], out["t"] = np.array(self._state["epoch"]), np.array(self._state["t"])
+        return out
 
     @classmethod
-    def restore(cls, X, Y, state, hidden_activation, learning_rate):
-        return cls(X, Y, dict(state), hidden_activation, learning_rate)
+    def restore(cls, X, Y, state: dict, spec: TrainingSpec) -> _ReferenceTrainer:
+        from fastnn.reference.training import init_state
+
+        params = {k: v for k, v in state.items() if k[0] in "Wb"}
+        saved = init_state(params, spec)
+        if "epoch" in state:
+            saved["epoch"], saved["t"] = int(state["epoch"]), int(state["t"])
+            for moment in ("v", "s"):
+                for key in saved.get(moment, {}):
+                    saved[moment][key] = np.array(state[f"{moment}_{key}"])
+        return cls(X, Y, params, spec, saved)
+
+
+def classic(spec: TrainingSpec, m: int) -> bool:
+    """Full-batch gradient descent of sigmoid units with no L2, dropout or decay: the compiled
+    :class:`~fastnn.kernels.engine.Trainer`'s case (Gram mode, the one-hidden-layer loop)."""
+    return (
+        spec.optimizer == "gd"
+        and (spec.batch_size is None or spec.batch_size >= m)
+        and spec.loss == "binary_crossentropy"
+        and spec.layer_dims[-1] == 1
+        and spec.l2 == 0
+        and spec.keep_prob == 1
+        and spec.decay is None
+    )
+
+
+def make_trainer(X, Y, parameters, spec: TrainingSpec, backend: str, mode: str, expected_iterations: int):
+    """The trainer of ``spec`` on ``backend`` (``"numpy"`` or ``"numba"``)."""
+    if backend == "numpy":
+        return _ReferenceTrainer(X, Y, parameters, spec)
+    if classic(spec, X.shape[1]):
+        from fastnn.kernels.engine import Trainer
+
+        return Trainer(X, Y, parameters, spec.hidden_activation, spec.learning_rate, mode, expected_iterations)
+    if mode == "gram":
+        raise ValueError(
+            "mode='gram' is exact, and implemented, only for full-batch gradient descent of sigmoid output "
+            "units without l2, keep_prob or decay; use mode='auto' or 'standard'"
+        )
+    from fastnn.kernels.training import EpochTrainer
+
+    return EpochTrainer(X, Y, parameters, spec)
+
+
+def restore_trainer(X, Y, state: dict, spec: TrainingSpec, backend: str):
+    """The trainer that continues from ``state`` (a trainer's :meth:`state`)."""
+    if backend == "numpy":
+        return _ReferenceTrainer.restore(X, Y, state, spec)
+    if classic(spec, X.shape[1]):
+        from fastnn.kernels.engine import Trainer
+
+        return Trainer.restore(X, Y, state, spec.hidden_activation, spec.learning_rate)
+    from fastnn.kernels.training import EpochTrainer
+
+    return EpochTrainer.restore(X, Y, state, spec)
 
 
 def report_points(num_iterations: int, every: int, last: bool) -> list[int]:
@@ -83,10 +155,9 @@ def run(
     X: FloatArray,
     Y: FloatArray,
     parameters: Parameters,
-    hidden_activation: str,
-    learning_rate: float,
+    spec: TrainingSpec,
     num_iterations: int,
-    backend: str | None,
+    backend: str,
     report_at: Iterable[int] = (),
     report: Callable[[int, float], None] | None = None,
     mode: str = "auto",
@@ -95,35 +166,29 @@ def run(
     resume: str | Path | None = None,
     on_nonfinite: str = "raise",
 ) -> tuple[Parameters, FloatArray]:
-    """Train validated inputs; call ``report(i, cost_i)`` at each iteration of ``report_at``.
+    """Train validated inputs for ``num_iterations`` epochs of ``spec`` on ``backend``; call
+    ``report(i, cost_i)`` at each epoch of ``report_at``.
 
-    With ``checkpoint``, the trainer's state, the costs so far and the iteration count are
-    saved atomically every ``checkpoint_every`` iterations, at the end, and on Ctrl-C (which
-    then raises KeyboardInterrupt naming the file). With ``resume``, training continues from
-    such a file and ends bit for bit where an uninterrupted run ends. A cost that is not
-    finite, or final parameters that are not, raise FloatingPointError naming the iteration
-    and the learning rate; with ``on_nonfinite="stop"`` the run instead ends with a
-    RuntimeWarning, returning the last parameters whose cost was finite and the costs up to them.
+    With ``checkpoint``, the trainer's state, the costs so far and the epoch count are saved
+    atomically every ``checkpoint_every`` epochs, at the end, and on Ctrl-C (which then raises
+    KeyboardInterrupt naming the file). With ``resume``, training continues from such a file
+    (made with the same spec, backend and data shape) and ends bit for bit where an
+    uninterrupted run ends. A cost that is not finite, or final parameters that are not,
+    raise FloatingPointError naming the epoch and the learning rate; with
+    ``on_nonfinite="stop"`` the run instead ends with a RuntimeWarning, returning the last
+    parameters whose cost was finite and the costs up to them.
     """
     from fastnn import io
 
-    module = get_backend(backend)
-    kind = getattr(module, "Trainer", _ReferenceTrainer)
-    settings = {
-        "backend": module.__name__,
-        "hidden_activation": hidden_activation,
-        "learning_rate": learning_rate,
-        "num_iterations": num_iterations,
-        "dtype": str(X.dtype),
-        "layer_dims": [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1)],
-        "m": X.shape[1],
-    }
+    learning_rate = spec.learning_rate
+    settings = {"backend": BACKENDS[backend], "m": X.shape[1]}
+    settings.update(spec.to_dict())
     costs = np.empty(num_iterations, dtype=X.dtype)
     start = 0
     if resume is not None:
         state, done, meta = io.load_checkpoint(resume)
         for key, value in settings.items():
-            if key != "num_iterations" and meta.get(key) != value:
+            if meta.get(key) != value:
                 raise ValueError(
                     f"cannot resume from {resume}: it was made with {key}={meta.get(key)!r}, this run has {value!r}"
                 )
@@ -139,11 +204,14 @@ def run(
             raise ValueError(
                 f"cannot resume from {resume}: it is at iteration {done.size}, past num_iterations={num_iterations}"
             )
-        trainer = kind.restore(X, Y, state, hidden_activation, learning_rate)
+        trainer = restore_trainer(X, Y, state, spec, backend)
         start = done.size
         costs[:start] = done
     else:
-        trainer = kind(X, Y, parameters, hidden_activation, learning_rate, mode, num_iterations)
+        trainer = make_trainer(X, Y, parameters, spec, backend, mode, num_iterations)
+
+    def restore(state):
+        return restore_trainer(X, Y, state, spec, backend)
 
     points = {int(i) for i in report_at if start <= i < num_iterations}
     stops = {i + 1 for i in points} | {num_iterations}
@@ -154,7 +222,7 @@ def run(
 
     def save(at: int) -> None:
         if checkpoint is not None:
-            io.save_checkpoint(checkpoint, trainer.state(), costs[:at], at, **settings)
+            io.save_checkpoint(checkpoint, trainer.state(), costs[:at], at, num_iterations=num_iterations, **settings)
 
     keep = on_nonfinite == "stop"
     # For on_nonfinite="stop": the trainer's state at the start of this chunk and the last.
@@ -170,7 +238,7 @@ def run(
             if bad is not None:
                 if not keep:
                     raise divergence(bad, costs, learning_rate)
-                return _stop_early(bad, costs, learning_rate, marks, kind, X, Y, hidden_activation)
+                return _stop_early(bad, costs, learning_rate, marks, restore)
             if report is not None and stop - 1 in points:
                 report(stop - 1, costs[stop - 1])
             if checkpoint is not None and (
@@ -186,7 +254,7 @@ def run(
     if not all(np.all(np.isfinite(v)) for v in final.values()):
         if not keep:
             raise divergence(num_iterations, costs, learning_rate)
-        return _stop_early(num_iterations, costs, learning_rate, marks, kind, X, Y, hidden_activation)
+        return _stop_early(num_iterations, costs, learning_rate, marks, restore)
     return final, costs
 
 
@@ -203,7 +271,7 @@ def divergence(i: int, costs: FloatArray, learning_rate: float) -> FloatingPoint
     )
 
 
-def _stop_early(i, costs, learning_rate, marks, kind, X, Y, hidden_activation):
+def _stop_early(i, costs, learning_rate, marks, restore):
     """Rebuild the parameters of iteration ``i - 1`` from the latest saved state before it."""
     import warnings
 
@@ -211,7 +279,7 @@ def _stop_early(i, costs, learning_rate, marks, kind, X, Y, hidden_activation):
     if i == 0 or not candidates:
         raise divergence(i, costs, learning_rate)
     at, state = candidates[-1]
-    trainer = kind.restore(X, Y, state, hidden_activation, learning_rate)
+    trainer = restore(state)
     trainer.run(i - 1 - at)
     warnings.warn(
         f"{divergence(i, costs, learning_rate)}; stopped, returning the parameters of iteration {i - 1}, "

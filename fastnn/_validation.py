@@ -144,11 +144,14 @@ def check_print_every(print_every, name: str = "print_every") -> int:
     return int(print_every)
 
 
-def check_parameters(parameters, n_x: int | None = None, dtype: np.dtype | None = None) -> dict[str, np.ndarray]:
+def check_parameters(
+    parameters, n_x: int | None = None, dtype: np.dtype | None = None, n_out: int | None = 1
+) -> dict[str, np.ndarray]:
     """Copies of ``{"W1", "b1", ..., "WL", "bL"}`` with chained, consistent shapes.
 
     Raises ValueError naming the first key or shape that is wrong, including a
-    ``W1`` whose column count differs from ``n_x``.
+    ``W1`` whose column count differs from ``n_x`` and, unless ``n_out`` is None, a last
+    layer without ``n_out`` units.
     """
     if not isinstance(parameters, dict):
         raise TypeError(f"parameters must be a dict {{'W1': ..., 'b1': ...}}, got {type(parameters).__name__}")
@@ -176,6 +179,58 @@ def check_parameters(parameters, n_x: int | None = None, dtype: np.dtype | None 
         out[f"W{l}"] = np.array(W, dtype=target, order="C")
         out[f"b{l}"] = np.array(b, dtype=target, order="C")
         n_prev = W.shape[0]
-    if out[f"W{L}"].shape[0] != 1:
+    if n_out == 1 and out[f"W{L}"].shape[0] != 1:
         raise ValueError(f"W{L} must have one row (one sigmoid output unit), got shape {out[f'W{L}'].shape}")
+    if n_out is not None and out[f"W{L}"].shape[0] != n_out:
+        raise ValueError(f"W{L} has {out[f'W{L}'].shape[0]} rows but layer_dims[-1] is {n_out}")
     return out
+
+
+def _shown(values: np.ndarray) -> str:
+    return ", ".join(repr(v.item()) for v in values[:5]) + (", ..." if values.size > 5 else "")
+
+
+def check_targets(Y, loss: str, n_out: int, X: np.ndarray) -> np.ndarray:
+    """``Y`` for ``loss``, as a ``(n_out, m)`` array of ``X``'s dtype.
+
+    ``binary_crossentropy``: zeros and ones, ``(n_out, m)`` (several rows: multi-label).
+    ``categorical_crossentropy``: one-hot ``(K, m)`` columns, or integer labels ``(1, m)`` in
+    ``0 .. K-1`` (turned into one-hot columns here). ``squared_error``: finite real targets
+    ``(n_out, m)``. A ValueError or TypeError names what is wrong, never broadcast.
+    """
+    m = X.shape[1]
+    if isinstance(Y, (str, bytes)) or Y is None:
+        raise TypeError(f"Y must be a 2-D array with one column per example, got {type(Y).__name__}")
+    Y = np.asarray(Y)
+    float_dtype_of("Y", Y)
+    categorical = loss == "categorical_crossentropy"
+    if Y.ndim != 2 or (Y.shape[0] not in (1, n_out) if categorical else Y.shape[0] != n_out):
+        if categorical:
+            raise ValueError(f"Y must have shape (K, m) = ({n_out}, {m}) one-hot, or (1, m) labels; got {Y.shape}")
+        rows = "(1, m)" if n_out == 1 else "(n_L, m)"
+        raise ValueError(f"Y must have shape {rows} = ({n_out}, {m}) to match layer_dims[-1]; got {Y.shape}")
+    if Y.shape[1] != m:
+        raise ValueError(f"X and Y disagree on the number of examples: X has {m} columns, Y has {Y.shape[1]}")
+    check_finite("Y", Y)
+    if categorical:
+        if Y.shape[0] == 1 and n_out > 1:
+            labels = Y[0]
+            bad = np.unique(labels[(labels != np.round(labels)) | (labels < 0) | (labels >= n_out)])
+            if bad.size:
+                raise ValueError(f"Y's class labels must be integers in 0..{n_out - 1} (K = {n_out}); found {_shown(bad)}")
+            onehot = np.zeros((n_out, m), X.dtype)
+            onehot[labels.astype(np.int64), np.arange(m)] = 1
+            return onehot
+        bad = np.unique(Y[(Y != 0) & (Y != 1)])
+        if bad.size:
+            raise ValueError(f"one-hot Y must hold only 0 and 1; found {_shown(bad)}")
+        sums = Y.sum(axis=0)
+        if np.any(sums != 1):
+            j = int(np.flatnonzero(sums != 1)[0])
+            raise ValueError(f"one-hot Y needs exactly one 1 per column; column {j} has {int(sums[j])}")
+        return Y.astype(X.dtype, copy=False)
+    if loss == "binary_crossentropy":
+        bad = np.unique(Y[(Y != 0) & (Y != 1)])
+        if bad.size:
+            raise ValueError(f"Y must hold only 0 and 1 (binary labels); found {_shown(bad)}")
+    return Y.astype(X.dtype, copy=False)

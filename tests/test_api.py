@@ -111,7 +111,7 @@ BAD_INPUTS = [
     (dict(Y=np.ones((60, 1))), ValueError, r"Y must have shape \(1, m\)"),
     (dict(Y=np.full((1, 60), 2.0)), ValueError, "Y must hold only 0 and 1.*2.0"),
     (dict(layer_dims=[4, 3, 1]), ValueError, r"layer_dims\[0\] is 4 but X has n_x = 5"),
-    (dict(layer_dims=[5, 3, 2]), ValueError, r"layer_dims\[-1\] must be 1"),
+    (dict(layer_dims=[5, 3, 2]), ValueError, r"layer_dims\[-1\] is 2: say which loss"),
     (dict(layer_dims=[5, 0, 1]), ValueError, "at least 1"),
     (dict(layer_dims="5,3,1"), TypeError, "layer_dims"),
     (dict(learning_rate=0.0), ValueError, "learning_rate must be positive"),

@@ -41,7 +41,7 @@ from hypothesis import strategies as st
 import fastnn
 import fastnn.kernels
 from fastnn import reference as R
-from fastnn.kernels import engine
+from fastnn.kernels import engine, products
 from tests.cases import MATMUL_RTOL
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
@@ -258,7 +258,7 @@ def numba_engine(force: str = "none"):
             super().__init__(*args, **kwargs)
             built.append(self)
 
-    patches = [(fastnn.kernels, "Trainer", Recorded)]
+    patches = [(engine, "Trainer", Recorded)]
     if force == "python_driven":
         patches.append((engine, "LARGE_ITERATION_FLOPS", 0))
     elif force == "multithreaded_blas":
@@ -372,7 +372,7 @@ def test_clean_inputs_train_on_both_backends_and_agree(case):
         count(f"auto chose {trainer.mode}")
     count(LOOPS[trainer.loop])
     if trainer.loop != "python" and trainer.mode == "standard":  # W1 X and dZ1 X^T, both through _mm
-        count("blas" if n1 * case.n_x * case.m > engine.SMALL_PRODUCT else "small")
+        count("blas" if n1 * case.n_x * case.m > products.SMALL_PRODUCT else "small")
     if not trainer.single_threaded_blas:
         count("multithreaded_blas")
     if case.x_dtype == "int64":
@@ -579,7 +579,7 @@ def y_columns(c, k):
 def y_shape(c, k):
     m = c.X.shape[1]
     c.Y = pick([np.vstack([c.Y, c.Y]), c.Y.ravel(), c.Y[None]], k)
-    return ValueError, esc(f"Y must have shape (1, m) = (1, {m}); got an array of shape {c.Y.shape}")
+    return ValueError, esc(f"Y must have shape (1, m) = (1, {m}) to match layer_dims[-1]; got {c.Y.shape}")
 
 
 def x_ndim(c, k):
@@ -621,7 +621,11 @@ def dims_first(c, k):
 
 def dims_last(c, k):
     c.layer_dims = [*c.layer_dims[:-1], 2 + k % 5]
-    return ValueError, esc(f"layer_dims[-1] must be 1 (one sigmoid output unit), got {c.layer_dims[-1]}")
+    # With loss=None (the default), more than one output unit needs the loss named.
+    return ValueError, esc(
+        f"layer_dims[-1] is {c.layer_dims[-1]}: say which loss, one of 'binary_crossentropy', "
+        "'categorical_crossentropy', 'squared_error' (None means binary cross-entropy of one output unit)"
+    )
 
 
 def dims_size(c, k):
@@ -670,6 +674,10 @@ def iterations_type(c, k):
     n = pick([2.5, 3.0, "10", True, None], k)
     c.kwargs["num_iterations"] = n
     return TypeError, esc(f"num_iterations must be an int, got {n!r}")
+
+
+#: The valid hidden activations as error messages list them.
+ALL_HIDDEN = "'sigmoid', 'tanh', 'relu', 'leaky_relu', 'identity'"
 
 
 def _unknown(name, values, valid):
@@ -820,7 +828,9 @@ TRAIN_DEFECTS = {
         lr_type,
         iterations_value,
         iterations_type,
-        _unknown("hidden_activation", ["softmax", "ReLU", "", None], "'sigmoid', 'tanh', 'relu', 'leaky_relu'"),
+        _unknown(
+            "hidden_activation", ["softmax", "ReLU", "", None], "'sigmoid', 'tanh', 'relu', 'leaky_relu', 'identity'"
+        ),
         _unknown("init", ["glorot", "He", "normal"], "'zeros', 'small', 'lecun', 'he', 'xavier'"),
         _unknown("backend", ["cuda", "torch", "NUMBA"], "'numpy', 'numba'"),
         _unknown("mode", ["fast", "Gram", "sparse"], "'auto', 'gram', 'standard'"),
@@ -926,9 +936,7 @@ def p_x_rows(c, k):
 
 def p_activation(c, k):
     c.activation = pick(["softmax", "Tanh", ""], k)
-    return ValueError, esc(
-        f"unknown hidden_activation {c.activation!r}; valid values are: 'sigmoid', 'tanh', 'relu', 'leaky_relu'"
-    )
+    return ValueError, esc(f"unknown hidden_activation {c.activation!r}; valid values are: {ALL_HIDDEN}")
 
 
 def p_params_nonfinite(c, k):
@@ -942,13 +950,6 @@ def p_params_nonfinite(c, k):
 def p_params_keys(c, k):
     del c.params[pick(sorted(c.params), k)]
     return ValueError, esc(f"parameters must have keys W1, b1, ..., WL, bL; got {sorted(c.params)}")
-
-
-def p_params_output_rows(c, k):
-    L = len(c.params) // 2
-    c.params[f"W{L}"] = np.ones((2, c.params[f"W{L}"].shape[1]))
-    c.params[f"b{L}"] = np.zeros((2, 1))
-    return ValueError, esc(f"W{L} must have one row (one sigmoid output unit), got shape {c.params[f'W{L}'].shape}")
 
 
 def p_params_not_dict(c, k):
@@ -981,7 +982,6 @@ PREDICT_DEFECTS = {
         p_activation,
         p_params_nonfinite,
         p_params_keys,
-        p_params_output_rows,
         p_params_not_dict,
         p_overflow,
     ]

@@ -8,6 +8,7 @@ from fastnn import _driver
 from fastnn._typing import Parameters
 from fastnn._validation import check_learning_rate, check_num_iterations, check_parameters, check_XY
 from fastnn.backends import resolve_backend
+from fastnn.spec import TrainingSpec
 
 
 def fit(
@@ -46,12 +47,14 @@ def fit_checked(
 ):
     """:func:`fit` for inputs already validated."""
     points = _driver.report_points(num_iterations, print_every, print_last)
+    L = len(parameters) // 2
+    dims = [X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+    spec = TrainingSpec(dims, hidden_activation, learning_rate=learning_rate, dtype=X.dtype.name)
     return _driver.run(
         X,
         Y,
         parameters,
-        hidden_activation,
-        learning_rate,
+        spec,
         num_iterations,
         resolve_backend(backend),
         report_at=points,

@@ -107,37 +107,42 @@ def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, z
 
 @_engine
 def _shallow_backward(W2, dZ2, A1, D1, dZ1, dW2, db1, act, zero, slope):
-    """The output layer's backward pass into one hidden layer, one row per hidden unit.
+    """The output layer's backward pass into one hidden layer, one sweep per hidden unit.
 
     ``dW2 = dZ2 A1^T``, ``dZ1 = (W2^T dZ2) g'(Z1)`` and ``db1 = sum(dZ1, axis=1)``: what
     :func:`_mm_nt`, :func:`_mm_tn` and :func:`_backward_hidden` compute, with the same
-    roundings, in two sweeps over a unit's examples instead of three: one writes ``dZ1``'s
-    row, one only reads and sums (a sum in a loop that also writes would round by where
-    the arrays lie in memory; see :mod:`fastnn.kernels.activations`).
+    roundings, in one sweep over the examples instead of three (measured on the planar model:
+    4.5 microseconds an iteration, 6.7 with the sums in a second, read-only loop). It writes
+    and sums in one loop, so its arrays come from one arena (:func:`_arena`).
     """
     n1, m = A1.shape
     for i in range(n1):
         w = W2[0, i]
-        if act == _SIGMOID or act == _TANH:
-            for j in range(m):
-                dZ1[i, j] = float(w * dZ2[0, j]) * D1[i, j]
-        elif act == _RELU:
-            for j in range(m):
-                dZ1[i, j] = zero if A1[i, j] <= zero else w * dZ2[0, j]
-        elif act == _LEAKY:
-            for j in range(m):
-                da = w * dZ2[0, j]
-                dZ1[i, j] = da * slope if A1[i, j] <= 0 else da
-        elif act == _IDENTITY:
-            for j in range(m):
-                dZ1[i, j] = w * dZ2[0, j]
-        else:
-            raise ValueError("unknown activation code")
         acc_w = 0.0
         acc_b = 0.0
-        for j in range(m):
-            acc_w += float(dZ2[0, j]) * float(A1[i, j])
-            acc_b += float(dZ1[i, j])
+        if act == _SIGMOID or act == _TANH:
+            for j in range(m):
+                acc_w += float(dZ2[0, j]) * float(A1[i, j])
+                dZ1[i, j] = float(w * dZ2[0, j]) * D1[i, j]
+                acc_b += float(dZ1[i, j])
+        elif act == _RELU:
+            for j in range(m):
+                acc_w += float(dZ2[0, j]) * float(A1[i, j])
+                dZ1[i, j] = zero if A1[i, j] <= zero else w * dZ2[0, j]
+                acc_b += float(dZ1[i, j])
+        elif act == _LEAKY:
+            for j in range(m):
+                acc_w += float(dZ2[0, j]) * float(A1[i, j])
+                da = w * dZ2[0, j]
+                dZ1[i, j] = da * slope if A1[i, j] <= 0 else da
+                acc_b += float(dZ1[i, j])
+        elif act == _IDENTITY:
+            for j in range(m):
+                acc_w += float(dZ2[0, j]) * float(A1[i, j])
+                dZ1[i, j] = w * dZ2[0, j]
+                acc_b += float(dZ1[i, j])
+        else:
+            raise ValueError("unknown activation code")
         dW2[0, i] = acc_w
         db1[i, 0] = acc_b
 
@@ -211,6 +216,30 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+#: Bytes between two arrays of an arena (and the alignment of each).
+ARENA_GAP = 4096
+
+
+def _arena(specs: list[tuple[tuple[int, int], np.dtype]]) -> list[np.ndarray]:
+    """C-contiguous arrays of the given shapes and dtypes, carved from one allocation at fixed,
+    page-separated offsets.
+
+    A loop that writes one array and sums over another is compiled by LLVM in two copies, a
+    vectorized one and a scalar one taken when the arrays lie close together in memory; with
+    reassociated sums the two add in different orders. Separate ``np.empty`` calls put small
+    arrays wherever the allocator finds room, so one run could take either copy and differ from
+    the next in the last bit; arrays from one arena always sit the same way.
+    """
+    sizes = [int(np.prod(shape)) * np.dtype(dtype).itemsize for shape, dtype in specs]
+    buffer = np.empty(sum(sizes) + ARENA_GAP * (len(specs) + 1), np.uint8)
+    offset = (-buffer.ctypes.data) % ARENA_GAP
+    out = []
+    for (shape, dtype), size in zip(specs, sizes, strict=True):
+        out.append(buffer[offset : offset + size].view(dtype).reshape(shape))
+        offset += size + ARENA_GAP - size % ARENA_GAP
+    return out
+
+
 def _dummy(dtype=np.float64) -> np.ndarray:
     return np.zeros((1, 1), dtype)
 
@@ -270,16 +299,21 @@ class Trainer:
         gram = mode == "gram"
         self.W = List([_dummy(dtype)] + W)
         self.b = List([_dummy(dtype)] + bs)
-        self.A = List([_dummy(dtype)] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
         keeps_derivative = hidden_activation in ("sigmoid", "tanh")
-        self.D = List(
-            [_dummy()] + [np.empty((dims[l], m)) if keeps_derivative and l < L else _dummy() for l in range(1, L + 1)]
+        # A, D and dZ from one arena: the fused kernels' sums then add in the same order in
+        # every run (see _arena).
+        work = _arena(
+            [((dims[l], m), dtype) for l in range(1, L + 1)]
+            + [((dims[l], m) if keeps_derivative and l < L else (1, 1), np.float64) for l in range(1, L + 1)]
+            + [((dims[l], m), dtype) for l in range(1, L + 1)]
         )
+        self.A = List([_dummy(dtype)] + work[:L])
+        self.D = List([_dummy()] + work[L : 2 * L])
         self.dW = List(
             [_dummy(dtype)] + [np.empty_like(w) if not (gram and l == 1) else _dummy(dtype) for l, w in enumerate(W, 1)]
         )
         self.db = List([_dummy(dtype)] + [np.empty_like(v) for v in bs])
-        self.dZ = List([_dummy(dtype)] + [np.empty((dims[l], m), dtype) for l in range(1, L + 1)])
+        self.dZ = List([_dummy(dtype)] + work[2 * L :])
         if gram:
             self.G = G
             self.W1_0 = W[0].copy()

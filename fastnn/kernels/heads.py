@@ -16,9 +16,9 @@ import math
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import elementwise
+from fastnn.kernels._config import elementwise, reduction
 from fastnn.kernels._vmath import exp_nonpositive, math_constants
-from fastnn.kernels.activations import _prepare
+from fastnn.kernels.activations import _prepare, _row_sum
 from fastnn.spec import LOSSES
 
 #: Head codes the compiled dispatch (:func:`_head`) branches on, in :data:`fastnn.spec.LOSSES` order.
@@ -29,43 +29,72 @@ _BCE, _CCE, _SE = (HEAD_CODES[name] for name in ("binary_crossentropy", "categor
 LOG_BLOCK = 512
 
 
+@reduction
+def _linear_part(Z, Y, k):
+    """``sum_j max(z, 0) - z y`` over row ``k`` (loads only: one summation order wherever the arrays lie)."""
+    acc = 0.0
+    for j in range(Z.shape[1]):
+        z = float(Z[k, j])
+        acc += max(z, 0.0) - z * float(Y[k, j])
+    return acc
+
+
+@elementwise
+def _log1p_sum(E, k, start, stop):
+    """``sum_j log1p(e_j)`` over ``E[k, start:stop]`` as ``log1p(prod(1 + e) - 1)``.
+
+    ``s = prod(1 + e) - 1`` is carried as ``s <- s + e + s e`` (each factor at most 2: no
+    overflow), which keeps ``e``'s relative accuracy where ``1 + e`` would round it away (a
+    confidently classified example: ``e`` below 2^-53); four chains, combined in a fixed
+    order, so the sum never depends on how LLVM compiles the loop.
+    """
+    s0 = s1 = s2 = s3 = 0.0
+    j = start
+    while j + 4 <= stop:
+        e0, e1, e2, e3 = float(E[k, j]), float(E[k, j + 1]), float(E[k, j + 2]), float(E[k, j + 3])
+        s0 = s0 + e0 + s0 * e0
+        s1 = s1 + e1 + s1 * e1
+        s2 = s2 + e2 + s2 * e2
+        s3 = s3 + e3 + s3 * e3
+        j += 4
+    while j < stop:
+        e0 = float(E[k, j])
+        s0 = s0 + e0 + s0 * e0
+        j += 1
+    s01 = s0 + s1 + s0 * s1
+    s23 = s2 + s3 + s2 * s3
+    return math.log1p(s01 + s23 + s01 * s23)
+
+
 @elementwise
 def _sigmoid_bce(Z, b, Y, dZ, db):
     """Sigmoid units with binary cross-entropy, summed over units (multi-label) and examples.
 
-    The loss ``max(z, 0) - z y + log1p(e)`` with ``e = exp(-|z|)`` sums its logarithms as the
-    logarithm of a product, one ``log1p`` per block of examples instead of one per example:
-    ``s = prod(1 + e) - 1`` is carried as ``s <- s + e + s e`` (no term negative, each factor
-    at most 2, so no overflow), which keeps ``e``'s relative accuracy where ``1 + e`` would
-    round it away (a confidently classified example, ``e`` below 2^-53).
-
-    Compiled without reassociation: the sums then add in one order whatever path LLVM takes
-    (it runs a scalar copy of a vectorized loop when the arrays it writes lie close to those
-    it reads), so a run gives the same bits wherever its buffers sit in memory.
+    The loss of an example is ``max(z, 0) - z y + log1p(e)``, ``e = exp(-|z|)``. Row by row,
+    in passes that either write or sum, never both (a reassociated sum in a loop that writes
+    adds in one order or another depending on where the arrays lie in memory: LLVM runs a
+    scalar copy of the vectorized loop when what it writes lies close to what it reads):
+    ``z = Z + b`` and ``e`` (kept in ``dZ``); the linear part; the logarithms, one ``log1p``
+    per block of examples (:func:`_log1p_sum`); ``A`` and ``dZ = A - Y``; ``db``.
     """
     c = math_constants()
     K, B = Z.shape
     total = 0.0
     for k in range(K):
-        linear = 0.0
-        logs = 0.0
-        dz_sum = 0.0
         bk = b[k, 0]
+        for j in range(B):
+            z = Z[k, j] + bk
+            Z[k, j] = z
+            dZ[k, j] = exp_nonpositive(-abs(float(z)), c)
+        total += _linear_part(Z, Y, k)
         for start in range(0, B, LOG_BLOCK):
-            s = 0.0
-            for j in range(start, min(start + LOG_BLOCK, B)):
-                z = float(Z[k, j] + bk)
-                y = float(Y[k, j])
-                e = exp_nonpositive(-abs(z), c)
-                a = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
-                linear += max(z, 0.0) - z * y
-                s = s + e + s * e
-                Z[k, j] = a
-                dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
-                dz_sum += float(dZ[k, j])
-            logs += math.log1p(s)
-        db[k, 0] = dz_sum
-        total += linear + logs
+            total += _log1p_sum(dZ, k, start, min(start + LOG_BLOCK, B))
+        for j in range(B):
+            z = float(Z[k, j])
+            e = float(dZ[k, j])
+            Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
+            dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
+        db[k, 0] = _row_sum(dZ, k)
     return total
 
 
