@@ -217,7 +217,9 @@ def check_targets(Y, loss: str, n_out: int, X: np.ndarray) -> np.ndarray:
             labels = Y[0]
             bad = np.unique(labels[(labels != np.round(labels)) | (labels < 0) | (labels >= n_out)])
             if bad.size:
-                raise ValueError(f"Y's class labels must be integers in 0..{n_out - 1} (K = {n_out}); found {_shown(bad)}")
+                raise ValueError(
+                    f"Y's class labels must be integers in 0..{n_out - 1} (K = {n_out}); found {_shown(bad)}"
+                )
             onehot = np.zeros((n_out, m), X.dtype)
             onehot[labels.astype(np.int64), np.arange(m)] = 1
             return onehot
