@@ -102,7 +102,7 @@ def save(path: str | os.PathLike, parameters: Parameters, **metadata) -> Path:
     from fastnn import __version__
     from fastnn._validation import check_parameters
 
-    params = check_parameters(parameters)
+    params = check_parameters(parameters, n_out=None)
     L = len(params) // 2
     meta = {
         "format_version": FORMAT_VERSION,
@@ -131,7 +131,7 @@ def load(path: str | os.PathLike) -> tuple[Parameters, dict]:
     path = Path(path)
     arrays, meta = _read_npz(path)
     try:
-        parameters = check_parameters(arrays)
+        parameters = check_parameters(arrays, n_out=None)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{path}: stored parameters are inconsistent: {exc}") from None
     L = len(parameters) // 2
