@@ -32,14 +32,19 @@ def _mt_seed(seed, key):
 
 
 @elementwise
+def _twist(key, k, k1, km):
+    y = (key[k] & np.uint64(0x80000000)) | (key[k1] & np.uint64(0x7FFFFFFF))
+    key[k] = key[km] ^ (y >> np.uint64(1)) ^ (np.uint64(0x9908B0DF) if y & np.uint64(1) else np.uint64(0))
+
+
+@elementwise
 def _mt_refill(key):
-    """The next 624 untempered words (the generator's twist)."""
-    upper, lower = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
-    matrix = np.uint64(0x9908B0DF)
-    one = np.uint64(1)
-    for k in range(_N):
-        y = (key[k] & upper) | (key[(k + 1) % _N] & lower)
-        key[k] = key[(k + _M) % _N] ^ (y >> one) ^ (matrix if y & one else np.uint64(0))
+    """The next 624 untempered words (the generator's twist), in its three ranges (no modulo)."""
+    for k in range(_N - _M):
+        _twist(key, k, k + 1, k + _M)
+    for k in range(_N - _M, _N - 1):
+        _twist(key, k, k + 1, k + _M - _N)
+    _twist(key, _N - 1, 0, _M - 1)
 
 
 @elementwise

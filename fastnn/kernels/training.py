@@ -109,11 +109,9 @@ def _step(X, Y, p, g, w, hp, lr, t):
             if hp.keep_prob < 1.0:
                 _dropout_backward(w.dZ[l - 1], w.M[l - 1], hp.keep_prob)
             _backward_hidden(w.dZ[l - 1], w.A[l - 1], w.D[l - 1], g.db[l - 1], hp.act, hp.zero, hp.slope)
-        for P, G, V, S, l2 in (
-            (p.W[l], g.dW[l], g.VW[l], g.SW[l], l2_over_b),
-            (p.b[l], g.db[l], g.Vb[l], g.Sb[l], 0.0),
-        ):
-            _update(hp.opt, P, G, V, S, B, l2, lr, hp.beta, hp.beta1, hp.beta2, hp.epsilon, t + 1)
+        beta, beta1, beta2, epsilon = hp.beta, hp.beta1, hp.beta2, hp.epsilon
+        _update(hp.opt, p.W[l], g.dW[l], g.VW[l], g.SW[l], B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
+        _update(hp.opt, p.b[l], g.db[l], g.Vb[l], g.Sb[l], B, 0.0, lr, beta, beta1, beta2, epsilon, t + 1)
     return cost
 
 
