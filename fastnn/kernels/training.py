@@ -9,11 +9,9 @@ epoch's learning rate all happen in compiled code; Python is re-entered once per
 epochs. What differs between runs is read from one :class:`Hyper` tuple of codes and
 numbers, built from the :class:`~fastnn.spec.TrainingSpec` by :class:`EpochTrainer`.
 
-Buffers travel as three named tuples of typed lists (index ``l`` is layer ``l``; index 0 a
-placeholder): :class:`Params` (``W``, ``b``), :class:`Grads` (the raw gradient sums and the
-optimizer's moments) and :class:`Work` (one batch's activations, derivatives, masks and
-``dZ``, with the gathered ``X`` and ``Y``); a run with a smaller last mini-batch has a
-second :class:`Work` of that size.
+Buffers travel as one named tuple of flat arrays (:class:`Net`) with the offsets of each
+layer in them; the loop takes views (a view costs nothing, a lookup in a typed list a call
+into Numba's runtime, tens of them per mini-batch).
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from collections import namedtuple
 
 import numba
 import numpy as np
-from numba.typed import List
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
@@ -43,9 +40,6 @@ _engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
 DECAY_CODES = {name: code for code, name in enumerate(DECAYS)}
 _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 
-Params = namedtuple("Params", "W b")
-Grads = namedtuple("Grads", "dW db VW Vb SW Sb")
-Work = namedtuple("Work", "X Y A D M dZ")
 #: The run's settings as the compiled loop reads them (codes, then numbers in float64).
 Hyper = namedtuple(
     "Hyper",
@@ -78,63 +72,86 @@ def _gather(X, Y, perm, start, Xb, Yb):
 
 
 @_engine
-def _step(X, Y, p, g, w, hp, lr, t):
-    """One mini-batch (``X``, ``Y``: its columns): forward, summed loss plus the L2 term of the
-    weights before the step, backward, update. ``t``: mini-batches done before this one.
+def _view(buf, offset, rows, cols):
+    """Rows x cols of ``buf`` from ``offset``: a C-contiguous view, no copy."""
+    return buf[offset : offset + rows * cols].reshape((rows, cols))
+
+
+@_engine
+def _step(X, Y, net, hp, lr, t):
+    """One mini-batch (``X``, ``Y``: its ``B`` columns): forward, summed loss plus the L2 term of
+    the weights before the step, backward, update. ``t``: mini-batches done before this one.
     Returns the batch's term of the epoch cost (float64, not divided by ``m``)."""
-    L = len(p.W) - 1
+    d = net.dims
+    L = d.size - 1
     B = X.shape[1]
+    derivative = net.D.size > 1
+    dropout = hp.keep_prob < 1.0
     for l in range(1, L + 1):
+        W = _view(net.P, net.w_off[l], d[l], d[l - 1])
+        A = _view(net.A, net.a_off[l], d[l], B)
         if l == 1:
-            _mm(p.W[1], X, w.A[1])
+            _mm(W, X, A)
         else:
-            _mm(p.W[l], w.A[l - 1], w.A[l])
+            _mm(W, _view(net.A, net.a_off[l - 1], d[l - 1], B), A)
         if l < L:
-            _forward_hidden(w.A[l], p.b[l], w.D[l], hp.act, hp.zero, hp.slope)
-            if hp.keep_prob < 1.0:
-                _dropout_forward(w.A[l], w.M[l], hp.keep_prob, _key(hp.dropout_seed, t, l))
-    cost = _head(hp.head, w.A[L], p.b[L], Y, w.dZ[L], g.db[L])
+            D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
+            _forward_hidden(A, _view(net.P, net.b_off[l], d[l], 1), D, hp.act, hp.zero, hp.slope)
+            if dropout:
+                _dropout_forward(A, _view(net.M, net.a_off[l], d[l], B), hp.keep_prob, _key(hp.dropout_seed, t, l))
+    dZ = _view(net.dZ, net.a_off[L], d[L], B)
+    b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
+    cost = _head(hp.head, _view(net.A, net.a_off[L], d[L], B), b_L, Y, dZ, db_L)
     if hp.l2 > 0:
-        squares = 0.0
-        for l in range(1, L + 1):
-            squares += _squares(p.W[l])
-        cost += hp.l2 / 2 * squares
-    l2_over_b = hp.l2 / B
+        cost += hp.l2 / 2 * _squares(net.P[: net.n_w])
     for l in range(L, 0, -1):
+        dZ = _view(net.dZ, net.a_off[l], d[l], B)
+        dW = _view(net.G, net.w_off[l], d[l], d[l - 1])
         if l == 1:
-            _mm_nt(w.dZ[1], X, g.dW[1])
+            _mm_nt(dZ, X, dW)
         else:
-            _mm_nt(w.dZ[l], w.A[l - 1], g.dW[l])
-            _mm_tn(p.W[l], w.dZ[l], w.dZ[l - 1])
-            if hp.keep_prob < 1.0:
-                _dropout_backward(w.dZ[l - 1], w.M[l - 1], hp.keep_prob)
-            _backward_hidden(w.dZ[l - 1], w.A[l - 1], w.D[l - 1], g.db[l - 1], hp.act, hp.zero, hp.slope)
-        beta, beta1, beta2, epsilon = hp.beta, hp.beta1, hp.beta2, hp.epsilon
-        _update(hp.opt, p.W[l], g.dW[l], g.VW[l], g.SW[l], B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
-        _update(hp.opt, p.b[l], g.db[l], g.Vb[l], g.Sb[l], B, 0.0, lr, beta, beta1, beta2, epsilon, t + 1)
+            A_prev = _view(net.A, net.a_off[l - 1], d[l - 1], B)
+            dZ_prev = _view(net.dZ, net.a_off[l - 1], d[l - 1], B)
+            _mm_nt(dZ, A_prev, dW)
+            _mm_tn(_view(net.P, net.w_off[l], d[l], d[l - 1]), dZ, dZ_prev)
+            if dropout:
+                _dropout_backward(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
+            D = _view(net.D, net.a_off[l - 1], d[l - 1], B) if derivative else net.D1
+            db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
+            _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
+    # Every gradient is computed from the parameters before the step: now the step, weights
+    # (with their L2 term) then biases, each one contiguous range of the flat arrays.
+    n, moments = net.n_w, net.V.size > 1
+    V_w, V_b = (net.V[:n], net.V[n:]) if moments else (net.V, net.V)
+    S_w, S_b = (net.S[:n], net.S[n:]) if net.S.size > 1 else (net.S, net.S)
+    args = (B, lr, hp.beta, hp.beta1, hp.beta2, hp.epsilon, t + 1)
+    _update(hp.opt, net.P[:n], net.G[:n], V_w, S_w, args[0], hp.l2 / B, *args[1:])
+    _update(hp.opt, net.P[n:], net.G[n:], V_b, S_b, args[0], 0.0, *args[1:])
     return cost
 
 
 @_engine
-def _epochs(X, Y, p, g, full, last, perm, key, hp, costs, epoch0, t0):
+def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
     """``costs.size`` epochs from epoch ``epoch0`` and mini-batch count ``t0``; returns the new count."""
     m = X.shape[1]
     B = min(hp.batch, m)
+    n_x, n_y = X.shape[0], Y.shape[0]
     t = t0
     for i in range(costs.size):
         epoch = epoch0 + i
         lr = _epoch_lr(hp.decay, hp.lr, hp.decay_rate, hp.decay_interval, epoch)
         total = 0.0
         if B == m:  # full batch: the examples in order, no gather
-            total += _step(X, Y, p, g, full, hp, lr, t)
+            total += _step(X, Y, net, hp, lr, t)
             t += 1
         else:
             if hp.shuffle_seed >= 0:
                 _permutation(hp.shuffle_seed + epoch, perm, key)
             for start in range(0, m, B):
-                w = full if m - start >= B else last
-                _gather(X, Y, perm, start, w.X, w.Y)
-                total += _step(w.X, w.Y, p, g, w, hp, lr, t)
+                size = min(B, m - start)
+                Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
+                _gather(X, Y, perm, start, Xb, Yb)
+                total += _step(Xb, Yb, net, hp, lr, t)
                 t += 1
         costs[i] = total / m
     return t
@@ -144,17 +161,21 @@ def _dummy(dtype) -> np.ndarray:
     return np.zeros((1, 1), dtype)
 
 
-def _typed(arrays: list, dtype) -> List:
-    """A typed list with the placeholder at index 0."""
-    return List([_dummy(dtype), *arrays])
+#: The flat buffers of a run, and the offsets of each layer in them (layer ``l``'s weights
+#: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
+#: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
+#: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``).
+Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb")
 
 
 class EpochTrainer:
     """Any :class:`~fastnn.spec.TrainingSpec` on one data set, epochs in chunks, resumable.
 
-    Every buffer is allocated here, once; :meth:`run` runs any number of epochs in one
-    compiled call. The interface is the driver's (``run``, ``parameters``, ``state``,
-    ``restore``, ``blas_threads``, ``flops_per_iteration``).
+    Every buffer is allocated here, once, as a few flat arrays (:class:`Net`: one lookup of
+    a typed list costs a call into Numba's runtime, tens of them per mini-batch; a view of a
+    flat array costs nothing); :meth:`run` runs any number of epochs in one compiled call.
+    The interface is the driver's (``run``, ``parameters``, ``state``, ``restore``,
+    ``blas_threads``, ``flops_per_iteration``).
 
     Parameters
     ----------
@@ -178,53 +199,41 @@ class EpochTrainer:
         self.X, self.Y, self.spec, self.dtype, self.L, self.m = X, Y, spec, dtype, L, m
         B = m if spec.batch_size is None else min(spec.batch_size, m)
         self.batch = B
-        W = [np.array(parameters[f"W{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
-        b = [np.array(parameters[f"b{l}"], dtype=dtype, order="C") for l in range(1, L + 1)]
-        self.params = Params(_typed(W, dtype), _typed(b, dtype))
+        w_sizes = [dims[l] * dims[l - 1] for l in range(1, L + 1)]
+        n_w = sum(w_sizes)
+        w_off = np.zeros(L + 1, np.int64)
+        b_off = np.zeros(L + 1, np.int64)
+        w_off[1:] = np.cumsum([0, *w_sizes[:-1]])
+        b_off[1:] = n_w + np.cumsum([0, *dims[1:-1]])
+        n_p = n_w + sum(dims[1:])
+        P = np.empty(n_p, dtype)
+        for l in range(1, L + 1):
+            P[w_off[l] : w_off[l] + w_sizes[l - 1]] = np.asarray(parameters[f"W{l}"], dtype).reshape(-1)
+            P[b_off[l] : b_off[l] + dims[l]] = np.asarray(parameters[f"b{l}"], dtype).reshape(-1)
         moments = MOMENTS[spec.optimizer]
-
-        def moment(name, arrays):
-            return _typed([np.zeros_like(a) for a in arrays] if name in moments else [_dummy(dtype)] * L, dtype)
-
-        self.grads = Grads(
-            _typed([np.empty_like(w) for w in W], dtype),
-            _typed([np.empty_like(v) for v in b], dtype),
-            moment("v", W),
-            moment("v", b),
-            moment("s", W),
-            moment("s", b),
-        )
-        keeps_derivative = spec.hidden_activation in ("sigmoid", "tanh")
-        dropout = spec.keep_prob < 1
-        flat = {
-            "A": [np.empty(d * B, dtype) for d in dims[1:]],
-            "dZ": [np.empty(d * B, dtype) for d in dims[1:]],
-            "D": [np.empty(d * B) if keeps_derivative and l < L else None for l, d in enumerate(dims[1:], 1)],
-            "M": [np.empty(d * B, dtype) if dropout and l < L else None for l, d in enumerate(dims[1:], 1)],
-        }
+        a_off = np.zeros(L + 1, np.int64)
+        a_off[1:] = np.cumsum([0, *[d * B for d in dims[1:-1]]])
+        n_a = sum(d * B for d in dims[1:])
+        derivative = spec.hidden_activation in ("sigmoid", "tanh")
         gathers = B < m
-
-        def work(size: int) -> Work:
-            def views(name, kind):
-                return _typed(
-                    [
-                        _dummy(kind) if a is None else a[: d * size].reshape(d, size)
-                        for a, d in zip(flat[name], dims[1:], strict=True)
-                    ],
-                    kind,
-                )
-
-            return Work(
-                np.empty((dims[0], size), dtype) if gathers else _dummy(dtype),
-                np.empty((dims[-1], size), dtype) if gathers else _dummy(dtype),
-                views("A", dtype),
-                views("D", np.float64),
-                views("M", dtype),
-                views("dZ", dtype),
-            )
-
-        self.full = work(B)
-        self.last = work(m % B) if gathers and m % B else self.full
+        self.net = Net(
+            P,
+            np.empty(n_p, dtype),
+            np.zeros(n_p if "v" in moments else 1, dtype),
+            np.zeros(n_p if "s" in moments else 1, dtype),
+            np.array(dims, np.int64),
+            w_off,
+            b_off,
+            n_w,
+            np.empty(n_a, dtype),
+            np.empty(n_a if derivative else 1),
+            _dummy(np.float64),
+            np.empty(n_a if spec.keep_prob < 1 else 1, dtype),
+            np.empty(n_a, dtype),
+            a_off,
+            np.empty(dims[0] * B if gathers else 1, dtype),
+            np.empty(dims[-1] * B if gathers else 1, dtype),
+        )
         self.perm = np.arange(m, dtype=np.int64)
         self.key = np.empty(_N, np.uint64)
         c = constants(dtype)
@@ -262,29 +271,32 @@ class EpochTrainer:
         costs = np.empty(num_epochs, self.dtype)
         if num_epochs:
             self.t = _epochs(
-                self.X, self.Y, self.params, self.grads, self.full, self.last, self.perm, self.key, self.hyper,
-                costs, self.epoch, self.t,
+                self.X, self.Y, self.net, self.perm, self.key, self.hyper, costs, self.epoch, self.t
             )  # fmt: skip
             self.epoch += num_epochs
         return costs
 
-    def parameters(self) -> Parameters:
-        """The current parameters (copies)."""
+    def _arrays(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """``{"W1": ..., "b1": ...}`` copies out of a flat array laid out like the parameters."""
+        net, dims = self.net, self.spec.layer_dims
         out = {}
         for l in range(1, self.L + 1):
-            out[f"W{l}"] = self.params.W[l].copy()
-            out[f"b{l}"] = self.params.b[l].copy()
+            w = net.w_off[l]
+            out[f"W{l}"] = flat[w : w + dims[l] * dims[l - 1]].reshape(dims[l], dims[l - 1]).copy()
+            out[f"b{l}"] = flat[net.b_off[l] : net.b_off[l] + dims[l]].reshape(dims[l], 1).copy()
         return out
+
+    def parameters(self) -> Parameters:
+        """The current parameters (copies)."""
+        return self._arrays(self.net.P)
 
     def state(self) -> dict[str, np.ndarray]:
         """Everything needed to continue bit for bit (copies): parameters, moments
         (``v_W1``, ``s_W1``, ...), and the epoch and mini-batch counters."""
         out = self.parameters()
-        lists = {"v_W": self.grads.VW, "v_b": self.grads.Vb, "s_W": self.grads.SW, "s_b": self.grads.Sb}
-        for prefix, arrays in lists.items():
-            if prefix[0] in MOMENTS[self.spec.optimizer]:
-                for l in range(1, self.L + 1):
-                    out[f"{prefix}{l}"] = arrays[l].copy()
+        for moment, flat in (("v", self.net.V), ("s", self.net.S)):
+            if moment in MOMENTS[self.spec.optimizer]:
+                out.update({f"{moment}_{key}": value for key, value in self._arrays(flat).items()})
         out["epoch"], out["t"] = np.array(self.epoch), np.array(self.t)
         return out
 
@@ -292,10 +304,12 @@ class EpochTrainer:
     def restore(cls, X, Y, state: dict, spec: TrainingSpec) -> EpochTrainer:
         """A trainer that continues from :meth:`state` exactly where the saved one stood."""
         trainer = cls(X, Y, {k: v for k, v in state.items() if k[0] in "Wb"}, spec)
-        lists = {"v_W": trainer.grads.VW, "v_b": trainer.grads.Vb, "s_W": trainer.grads.SW, "s_b": trainer.grads.Sb}
-        for prefix, arrays in lists.items():
-            if prefix[0] in MOMENTS[spec.optimizer]:
+        net, dims = trainer.net, spec.layer_dims
+        for moment, flat in (("v", net.V), ("s", net.S)):
+            if moment in MOMENTS[spec.optimizer]:
                 for l in range(1, trainer.L + 1):
-                    np.copyto(arrays[l], state[f"{prefix}{l}"])
+                    w = net.w_off[l]
+                    flat[w : w + dims[l] * dims[l - 1]] = state[f"{moment}_W{l}"].reshape(-1)
+                    flat[net.b_off[l] : net.b_off[l] + dims[l]] = state[f"{moment}_b{l}"].reshape(-1)
         trainer.epoch, trainer.t = int(state["epoch"]), int(state["t"])
         return trainer
