@@ -44,26 +44,35 @@ def _update(code, P, G, V, S, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t):
             v[i] = beta * v[i] + (1.0 - beta) * g
             p[i] = p[i] - lr * v[i]
         return
-    if code == _SK_MOMENTUM or code == _SK_NESTEROV:
-        nesterov = code == _SK_NESTEROV
+    if code == _SK_MOMENTUM:
         for i in range(p.size):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta * v[i] - lr * g
-            p[i] = p[i] + ((beta * v[i] - lr * g) if nesterov else v[i])
+            p[i] = p[i] + v[i]
+        return
+    if code == _SK_NESTEROV:
+        for i in range(p.size):
+            g = g_raw[i] / B + l2_over_b * p[i]
+            v[i] = beta * v[i] - lr * g
+            p[i] = p[i] + (beta * v[i] - lr * g)
         return
     s = S.reshape(-1)
-    if code == _ADAM or code == _SK_ADAM:
-        c1 = 1.0 - beta1**t
-        c2 = 1.0 - beta2**t
+    c1 = 1.0 - beta1**t
+    c2 = 1.0 - beta2**t
+    if code == _ADAM:  # the course's: corrected moments, epsilon outside the corrected root
+        for i in range(p.size):
+            g = g_raw[i] / B + l2_over_b * p[i]
+            v[i] = beta1 * v[i] + (1.0 - beta1) * g
+            s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
+            p[i] = p[i] - lr * (v[i] / c1) / (math.sqrt(s[i] / c2) + epsilon)
+        return
+    if code == _SK_ADAM:  # scikit-learn's: the correction folded into the step, epsilon on the raw root
         lr_t = lr * math.sqrt(c2) / c1
         for i in range(p.size):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta1 * v[i] + (1.0 - beta1) * g
             s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
-            if code == _ADAM:  # the course's: corrected moments, epsilon outside the corrected root
-                p[i] = p[i] - lr * (v[i] / c1) / (math.sqrt(s[i] / c2) + epsilon)
-            else:  # scikit-learn's: the correction folded into the step, epsilon on the raw root
-                p[i] = p[i] - lr_t * v[i] / (math.sqrt(s[i]) + epsilon)
+            p[i] = p[i] - lr_t * v[i] / (math.sqrt(s[i]) + epsilon)
         return
     raise ValueError("unknown optimizer code")
 

@@ -61,14 +61,26 @@ def _epoch_lr(decay, lr0, rate, interval, epoch):
     raise ValueError("unknown decay code")
 
 
+#: Examples gathered together: rows of ``X.T`` read side by side, each run of columns of
+#: the batch buffer written contiguously.
+GATHER_BLOCK = 8
+
+
 @_engine
-def _gather(X, Y, perm, start, Xb, Yb):
-    """Columns ``perm[start : start + B]`` of ``X`` and ``Y`` into the batch buffers."""
-    for src, dst in ((X, Xb), (Y, Yb)):
-        n, B = dst.shape
+def _gather(XT, Y, perm, start, Xb, Yb):
+    """Examples ``perm[start : start + B]`` into the batch buffers: from ``XT`` (``X.T``,
+    one example per contiguous row; reading ``X``'s columns instead costs a cache miss per
+    entry: 0.5 s an epoch of 60,000 x 784) and from ``Y``."""
+    n, B = Xb.shape
+    for j0 in range(0, B, GATHER_BLOCK):
+        j1 = min(j0 + GATHER_BLOCK, B)
         for i in range(n):
-            for j in range(B):
-                dst[i, j] = src[i, perm[start + j]]
+            for j in range(j0, j1):
+                Xb[i, j] = XT[perm[start + j], i]
+    n, B = Yb.shape
+    for i in range(n):
+        for j in range(B):
+            Yb[i, j] = Y[i, perm[start + j]]
 
 
 @_engine
@@ -150,7 +162,7 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
             for start in range(0, m, B):
                 size = min(B, m - start)
                 Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
-                _gather(X, Y, perm, start, Xb, Yb)
+                _gather(net.XT, Y, perm, start, Xb, Yb)
                 total += _step(Xb, Yb, net, hp, lr, t)
                 t += 1
         costs[i] = total / m
@@ -165,7 +177,7 @@ def _dummy(dtype) -> np.ndarray:
 #: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
 #: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
 #: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``).
-Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb")
+Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT")
 
 
 class EpochTrainer:
@@ -233,6 +245,7 @@ class EpochTrainer:
             a_off,
             np.empty(dims[0] * B if gathers else 1, dtype),
             np.empty(dims[-1] * B if gathers else 1, dtype),
+            np.ascontiguousarray(X.T) if gathers else _dummy(dtype),  # one copy of X per run
         )
         self.perm = np.arange(m, dtype=np.int64)
         self.key = np.empty(_N, np.uint64)
