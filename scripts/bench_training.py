@@ -39,7 +39,14 @@ from fastnn import reference as R  # noqa: E402
 from fastnn.kernels.engine import Trainer  # noqa: E402
 
 #: Reference iterations per round (its time per iteration is constant).
-REFERENCE_ITERATIONS = {"cat L-layer": 30, "cat 2-layer": 30, "cat logistic": 30, "planar": 500, "784 x 60,000": 2}
+REFERENCE_ITERATIONS = {
+    "cat L-layer": 30,
+    "cat 2-layer": 30,
+    "cat logistic": 30,
+    "planar": 500,
+    "784 x 60,000": 2,
+    "784 x 60,000, float32": 2,
+}
 
 
 def reference_step(X, Y, params, act, lr, n):
@@ -82,7 +89,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--only", default="", help="run the workloads whose name contains this text")
     args = parser.parse_args()
-    rounds = args.rounds or (2 if args.quick else 5)
+    rounds = args.rounds or (2 if args.quick else 7)
     print(f"Machine: {machine()}\n")
     print(
         "| workload | reference, per it. | engine alone, per it. | mode | public entry point | per it. "

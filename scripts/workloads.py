@@ -132,7 +132,9 @@ def workloads(quick: bool = False, large: bool = True) -> list[Workload]:
         rng = np.random.default_rng(0)
         Xb = rng.random((784, 60000))
         Yb = (rng.random((1, 60000)) > 0.5).astype(float)
-        w = Workload("784 x 60,000", Xb, Yb, [784, 128, 64, 1], "relu", 0.01, "he", 0, 3)
-        w.public = [_train(w)]
-        out.append(w)
+        for dtype in (np.float64, np.float32):
+            name = "784 x 60,000" + (", float32" if dtype == np.float32 else "")
+            w = Workload(name, Xb.astype(dtype), Yb.astype(dtype), [784, 128, 64, 1], "relu", 0.01, "he", 0, 3)
+            w.public = [_train(w)]
+            out.append(w)
     return out

@@ -10,11 +10,16 @@ import numpy as np
 def warmup(dtypes=("float64", "float32")) -> float:
     """Compile (or load from the on-disk cache) every kernel; returns the seconds taken.
 
-    Runs each public kernel and a two-iteration training per hidden activation, in both
-    modes, on tiny data. Without it kernels compile lazily on first use.
+    Runs each public kernel, a two-iteration training per hidden activation in both modes of
+    the classic engine, and the generic loop (full batch and mini-batches), on tiny data.
+    Without it kernels compile lazily on first use.
     """
+    from dataclasses import replace
+
     from fastnn import kernels as K
     from fastnn.kernels.engine import Trainer
+    from fastnn.kernels.training import EpochTrainer
+    from fastnn.spec import TrainingSpec
 
     start = time.perf_counter()
     for name in dtypes:
@@ -22,6 +27,7 @@ def warmup(dtypes=("float64", "float32")) -> float:
         rng = np.random.default_rng(0)
         X = rng.standard_normal((3, 4)).astype(dtype)
         Y = np.array([[0, 1, 1, 0]], dtype)
+        params_2 = K.initialize_parameters([3, 2, 2], "he", 0, dtype)
         for activation in K.ACTIVATIONS:
             K.ACTIVATIONS[activation](X)
             K.DERIVATIVES[activation](X, X)
@@ -33,4 +39,10 @@ def warmup(dtypes=("float64", "float32")) -> float:
         K.sigmoid_cross_entropy(X[:1], Y)
         K.compute_cost(AL, Y)
         K.gradient_descent(X, Y, params, "relu", 0.1, 1)
+        # The generic loop: one compilation serves every head, optimizer and setting (they are
+        # codes it reads at run time), full batch and mini-batches.
+        onehot = np.eye(2, dtype=dtype)[:, [0, 1, 1, 0]]
+        spec = TrainingSpec((3, 2, 2), "tanh", "categorical_crossentropy", "adam", 0.1, batch_size=3, keep_prob=0.9)
+        for batch_size in (None, 3):
+            EpochTrainer(X, onehot, params_2, replace(spec, batch_size=batch_size)).run(2)
     return time.perf_counter() - start
