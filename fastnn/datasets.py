@@ -142,3 +142,33 @@ def train_dev_test_split(
     dev_ix = order[m - n_dev - n_test : m - n_test]
     test_ix = order[m - n_test :]
     return X[:, train_ix], Y[:, train_ix], X[:, dev_ix], Y[:, dev_ix], X[:, test_ix], Y[:, test_ix]
+
+
+def load_moons() -> tuple[np.ndarray, np.ndarray]:
+    """The Course II "Optimization methods" notebook's data set: ``np.random.seed(3)`` then
+    scikit-learn's ``make_moons(n_samples=300, noise=.2)``, drawn from a local stream (the
+    global one is untouched) without scikit-learn.
+
+    Returns
+    -------
+    train_X : (2, 300) float64
+    train_Y : (1, 300) float64 of 0 and 1
+
+    Notes
+    -----
+    Two interleaved half circles, 150 points each (outer: ``(cos t, sin t)``; inner:
+    ``(1 - cos t, 1/2 - sin t)``, ``t`` evenly spaced on ``[0, pi]``), shuffled by the legacy
+    generator's shuffle of the indices, then Gaussian noise of deviation 0.2 on every
+    coordinate: scikit-learn's draws, in its order (``tests/test_datasets.py`` checks it
+    against ``make_moons`` bit for bit).
+    """
+    rng = np.random.RandomState(3)
+    t_out = np.linspace(0, np.pi, 150)
+    t_in = np.linspace(0, np.pi, 150)
+    X = np.vstack([np.append(np.cos(t_out), 1 - np.cos(t_in)), np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)]).T
+    y = np.hstack([np.zeros(150), np.ones(150)])
+    order = np.arange(300)
+    rng.shuffle(order)
+    X, y = X[order], y[order]
+    X = X + rng.normal(scale=0.2, size=X.shape)
+    return X.T.copy(), y.reshape(1, 300)

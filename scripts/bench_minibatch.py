@@ -3,9 +3,9 @@
 
 Workloads:
 
-* moons: the Course II "Optimization methods" model, make_moons 300 examples (noise 0.2,
-  seed 3), ``[2, 5, 2, 1]``, Adam (learning rate 0.0007), batch 64, shuffle seed 11; Python
-  overhead per mini-batch is everything here.
+* moons: the Course II "Optimization methods" model on its data (``fastnn.datasets.load_moons``),
+  ``[2, 5, 2, 1]``, Adam (learning rate 0.0007), batch 64, shuffle seed 11; Python overhead
+  per mini-batch is everything here.
 * softmax at scale: 784 x 60,000 (uniform random features, 10 random classes),
   ``[784, 128, 64, 10]``, Adam, batch 200, float64 and float32; "BLAS alone" is one epoch's
   matrix products (forward, ``dW`` for every layer, ``dA`` for layers above the first) into
@@ -33,21 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernels import fmt, machine  # noqa: E402
 
 import fastnn  # noqa: E402
-
-
-def moons() -> tuple[np.ndarray, np.ndarray]:
-    """make_moons(300, noise=0.2) as the course's notebook draws it (np.random.seed(3)), without
-    scikit-learn: two interleaved half circles plus Gaussian noise, the classes in two blocks."""
-    rng = np.random.RandomState(3)
-    n_out, n_in = 150, 150
-    outer = np.linspace(0, np.pi, n_out)
-    inner = np.linspace(0, np.pi, n_in)
-    X = np.vstack([np.append(np.cos(outer), 1 - np.cos(inner)), np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]).T
-    y = np.hstack([np.zeros(n_out), np.ones(n_in)])
-    order = rng.permutation(300)
-    X, y = X[order], y[order]
-    X = X + rng.normal(scale=0.2, size=X.shape)
-    return X.T.copy(), y[None, :]
+from fastnn.datasets import load_moons  # noqa: E402
 
 
 def softmax_data(dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +81,7 @@ def main() -> None:
     print("| workload | numpy backend, per epoch | fastnn (numba), per epoch | speed-up | BLAS alone, per epoch |")
     print("|---|---:|---:|---:|---:|")
 
-    X, Y = moons()
+    X, Y = load_moons()
     kw = dict(hidden_activation="relu", optimizer="adam", learning_rate=0.0007, batch_size=64, shuffle_seed=11)
     ref = fastnn.train(X, Y, [2, 5, 2, 1], num_iterations=20, backend="numpy", **kw)
     comp = fastnn.train(X, Y, [2, 5, 2, 1], num_iterations=20, backend="numba", **kw)

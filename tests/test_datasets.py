@@ -75,3 +75,16 @@ def test_flatten_images():
     flat = datasets.flatten_images(x)
     assert flat.shape == (12, 2)
     np.testing.assert_allclose(flat[:, 1], x[1].ravel() / 255)
+
+
+def test_load_moons_is_the_notebooks_make_moons_bit_for_bit():
+    """Oracle: scikit-learn (pinned in the ``test`` extra) with the notebook's np.random.seed(3)."""
+    datasets_sk = pytest.importorskip("sklearn.datasets")
+    state = np.random.get_state()
+    X, Y = datasets.load_moons()
+    after = np.random.get_state()
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    ref_X, ref_y = datasets_sk.make_moons(n_samples=300, noise=0.2, random_state=np.random.RandomState(3))
+    assert X.shape == (2, 300) and Y.shape == (1, 300)
+    np.testing.assert_array_equal(X, ref_X.T)
+    np.testing.assert_array_equal(Y, ref_y.reshape(1, 300).astype(float))

@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 
+import fastnn
+from fastnn import datasets
 from fastnn import reference as R
 from fastnn.kernels.engine import Trainer
 
@@ -91,3 +93,64 @@ class TrackTraining:
         return float(out.stdout.strip().splitlines()[-1])
 
     track_compile_seconds_cold.unit = "seconds"
+
+
+#: name -> (data maker, layer dims, train() settings, epochs per timed run)
+MINIBATCH = {
+    "moons_adam": (
+        datasets.load_moons,
+        [2, 5, 2, 1],
+        dict(optimizer="adam", learning_rate=0.0007, batch_size=64, shuffle_seed=11),
+        500,
+    ),
+    "softmax_784x60000_adam": (
+        lambda: (
+            np.random.default_rng(0).random((784, 60_000)),
+            np.random.default_rng(1).integers(0, 10, (1, 60_000)),
+        ),
+        [784, 128, 64, 10],
+        dict(loss="categorical_crossentropy", optimizer="adam", learning_rate=0.001, batch_size=200, init="he"),
+        1,
+    ),
+}
+
+
+class TimeMiniBatch:
+    """Seconds per ``fastnn.train`` call of the generic loop (mini-batches, Adam), per epoch count
+    in ``MINIBATCH``; the numpy backend only on the small workload."""
+
+    params = (list(MINIBATCH), ["numpy", "numba"], ["float64", "float32"])
+    param_names = ["workload", "backend", "dtype"]
+    timeout = 900
+    number = 1
+    repeat = (1, 3, 120.0)
+
+    def setup(self, name, backend, dtype):
+        if backend == "numpy" and name != "moons_adam":
+            raise NotImplementedError("the reference takes seconds an epoch here")
+        make, self.dims, self.kwargs, self.epochs = MINIBATCH[name]
+        X, self.Y = make()
+        self.X = X.astype(dtype)
+        self.backend = backend
+        fastnn.train(self.X[:, :300], self.Y[:, :300], self.dims, num_iterations=1, backend=backend, **self.kwargs)
+
+    def time_epochs(self, name, backend, dtype):
+        fastnn.train(self.X, self.Y, self.dims, num_iterations=self.epochs, backend=self.backend, **self.kwargs)
+
+
+class TrackMiniBatch:
+    """Final costs of fixed mini-batch runs: an optimizer, shuffle or head that changes moves them."""
+
+    def track_moons_adam_cost_after_500_epochs(self):
+        make, dims, kwargs, _ = MINIBATCH["moons_adam"]
+        X, Y = make()
+        return float(fastnn.train(X, Y, dims, num_iterations=500, **kwargs).costs[-1])
+
+    track_moons_adam_cost_after_500_epochs.unit = "cost"
+
+    def track_softmax_cost_after_1_epoch_of_6000(self):
+        make, dims, kwargs, _ = MINIBATCH["softmax_784x60000_adam"]
+        X, Y = make()
+        return float(fastnn.train(X[:, :6000], Y[:, :6000], dims, num_iterations=1, **kwargs).costs[-1])
+
+    track_softmax_cost_after_1_epoch_of_6000.unit = "cost"
