@@ -99,7 +99,7 @@ def main() -> None:
     for w in workloads(args.quick):
         if args.only not in w.name:
             continue
-        X, Y, params, n = w.X, w.Y, w.parameters(), w.iterations
+        X, Y, params, n = w.X, w.Y, w.parameters(w.X.dtype), w.iterations
         n_ref = REFERENCE_ITERATIONS[w.name]
         large = w.name.startswith("784")
         runs = {"engine": w.engine(X, Y, n)}
