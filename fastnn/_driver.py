@@ -38,8 +38,6 @@ def _flops(spec: TrainingSpec, m: int) -> float:
 class _ReferenceTrainer:
     """The numpy backend behind the trainer interface, around :func:`fastnn.reference.training.train_epochs`."""
 
-    mode = "standard"
-
     def __init__(self, X, Y, parameters, spec: TrainingSpec, state: dict | None = None):
         self.X, self.Y, self.params, self.spec, self._state = X, Y, parameters, spec, state
         self.flops_per_iteration = _flops(spec, X.shape[1])
@@ -182,15 +180,21 @@ def run(
 
     learning_rate = spec.learning_rate
     settings = {"backend": BACKENDS[backend], "m": X.shape[1]}
-    settings.update(spec.to_dict())
+    settings.update(spec.effective(X.shape[1]))
     costs = np.empty(num_iterations, dtype=X.dtype)
     start = 0
     if resume is not None:
         state, done, meta = io.load_checkpoint(resume)
+        if "loss" not in meta:
+            raise ValueError(
+                f"cannot resume from {resume}: it was written by fastnn {meta.get('fastnn_version')}, before "
+                "checkpoints recorded the whole training specification; start the run again"
+            )
         for key, value in settings.items():
             if meta.get(key) != value:
+                name = "seed (the dropout masks' key)" if key == "dropout_seed" else key
                 raise ValueError(
-                    f"cannot resume from {resume}: it was made with {key}={meta.get(key)!r}, this run has {value!r}"
+                    f"cannot resume from {resume}: it was made with {name}={meta.get(key)!r}, this run has {value!r}"
                 )
         # The mode is part of the saved state (Gram mode keeps P and S): "auto" continues in
         # the checkpoint's mode, a forced other one cannot.

@@ -146,8 +146,8 @@ def train(
     init : {"lecun", "he", "xavier", "small", "zeros"}
         Used when ``initial_parameters`` is None.
     seed : int or None
-        Seed of the initialisation and of the dropout masks (local streams; the global one
-        is untouched).
+        Seed of the initialisation and key of the dropout masks (local streams; the global one
+        is untouched); None: an unseeded initialisation and dropout key 0.
     initial_parameters : dict, optional
         Starting point; copied, never modified.
     dtype : {None, "float32", "float64"}
@@ -168,9 +168,10 @@ def train(
     checkpoint_every : int
         0: only at the end and on Ctrl-C.
     resume : path, optional
-        Continue from a checkpoint of this same run (same data shape, spec, dtype and
-        backend); the result is bit for bit that of an uninterrupted run.
-        ``initial_parameters``, ``init`` and ``seed`` are then unused.
+        Continue from a checkpoint of this same run (same data shape, backend and training
+        settings, those that change the run: see :meth:`fastnn.spec.TrainingSpec.effective`);
+        the result is bit for bit that of an uninterrupted run. ``initial_parameters`` and
+        ``init`` are then unused, and ``seed`` too unless there is dropout.
     on_nonfinite : {"raise", "stop"}
         When the cost (or the final parameters) stop being finite: raise FloatingPointError,
         or stop with a RuntimeWarning and return the last parameters whose cost was finite.
@@ -195,8 +196,10 @@ def train(
                 "(None means binary cross-entropy of one output unit)"
             )
         loss = "binary_crossentropy"
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ValueError(f"seed must be an int >= 0 or None, got {seed!r}")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED
+    ):
+        raise ValueError(f"seed must be an int in [0, 2**32 - 1] or None, got {seed!r}")
     spec = TrainingSpec(
         dims, hidden_activation, loss, optimizer, learning_rate, beta, beta1, beta2, epsilon, batch_size,
         shuffle_seed, l2, keep_prob, 0 if seed is None else int(seed), decay, decay_rate, decay_interval,

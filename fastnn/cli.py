@@ -17,8 +17,8 @@ from fastnn import __version__, io
 from fastnn.api import accuracy, predict, train
 from fastnn.backends import BACKENDS
 from fastnn.datasets import flatten_images, load_catvnoncat, load_planar_dataset, train_dev_test_split
-from fastnn.reference.activations import HIDDEN_ACTIVATIONS
 from fastnn.reference.initializers import INITIALIZERS
+from fastnn.spec import HIDDEN_ACTIVATIONS
 
 # Settings per data set when the command line leaves them out: the course's own.
 _PRESETS = {

@@ -179,10 +179,6 @@ class TrainingSpec:
         """``L``, the number of weight layers."""
         return len(self.layer_dims) - 1
 
-    @property
-    def full_batch(self) -> bool:
-        return self.batch_size is None
-
     def to_dict(self) -> dict:
         """Plain JSON types, for checkpoints and saved models."""
         out = asdict(self)
@@ -198,7 +194,21 @@ class TrainingSpec:
             raise ValueError(f"unknown training settings {unknown}; known: {sorted(names)}")
         return cls(**data)
 
-    def differences(self, other: TrainingSpec) -> list[str]:
-        """Names of the settings in which ``other`` differs from this spec."""
-        mine, theirs = self.to_dict(), other.to_dict()
-        return [name for name in mine if mine[name] != theirs[name]]
+    def effective(self, m: int) -> dict:
+        """:meth:`to_dict` with the settings that cannot change a run on ``m`` examples set to
+        None: the batching of a full batch (``batch_size`` of ``m`` or more, and its shuffle),
+        the dropout seed without dropout, and the hyperparameters the optimizer does not read.
+        Two specs with equal effective settings train the same run; ``resume`` compares these."""
+        out = self.to_dict()
+        if self.batch_size is None or self.batch_size >= m:
+            out["batch_size"] = out["shuffle_seed"] = None
+        if self.keep_prob == 1:
+            out["dropout_seed"] = None
+        for name in ("beta", "beta1", "beta2", "epsilon"):
+            if name not in OPTIMIZERS[self.optimizer]:
+                out[name] = None
+        if self.decay is None:
+            out["decay_rate"] = out["decay_interval"] = None
+        elif self.decay == "inverse":
+            out["decay_interval"] = None
+        return out

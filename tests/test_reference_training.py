@@ -940,16 +940,17 @@ def test_full_batch_gd_is_the_existing_gradient_descent_bit_for_bit(activation):
     assert state["epoch"] == state["t"] == 60
 
 
-def test_full_batch_gd_with_shuffled_columns_differs_only_by_rounding():
-    # shuffle_seed = 0 visits the columns in another order each epoch: the full-batch gradient
-    # and cost are the same sums, added in another order, so only the last bits differ.
+def test_full_batch_never_shuffles():
+    # A full batch (batch_size None, or m and more) visits the examples in order whatever the
+    # shuffle seed: the same bits as the course's full-batch loop.
     X, Y, params = binary_problem()
-    spec = TrainingSpec(layer_dims=(4, 5, 3, 1), learning_rate=0.1, shuffle_seed=0)
-    ours, costs, _ = T.train_epochs(X, Y, params, spec, 60)
-    theirs, their_costs = gradient_descent(X, Y, params, "relu", 0.1, 60)
-    np.testing.assert_allclose(costs, their_costs, rtol=1e-14)
-    for key in params:
-        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-13, atol=1e-15, err_msg=key)
+    for batch_size in (None, X.shape[1], 10 * X.shape[1]):
+        spec = TrainingSpec(layer_dims=(4, 5, 3, 1), learning_rate=0.1, shuffle_seed=7, batch_size=batch_size)
+        ours, costs, _ = T.train_epochs(X, Y, params, spec, 60)
+        theirs, their_costs = gradient_descent(X, Y, params, "relu", 0.1, 60)
+        np.testing.assert_array_equal(costs, their_costs)
+        for key in params:
+            np.testing.assert_array_equal(ours[key], theirs[key], err_msg=key)
 
 
 def course_cost_with_regularization(a3, Y, parameters, lambd):

@@ -160,3 +160,54 @@ def test_bad_settings_get_a_clear_error(bad, error, message, backend):
         message = "mode='gram' needs backend='numba'"
     with pytest.raises(error, match=message):
         fastnn.train(args.pop("X"), args.pop("Y"), args.pop("layer_dims"), **args)
+
+
+def test_resume_compares_only_the_settings_that_change_the_run(tmp_path):
+    """``seed`` keys the dropout masks: without dropout another seed (or a batch of m or more,
+    or an unread beta) is the same run and resumes; with dropout it is another run, refused
+    naming ``seed``. A checkpoint written before the spec was recorded is refused as such."""
+    X, Y = data("binary_crossentropy", 1)
+    ckpt = tmp_path / "a.npz"
+    fastnn.train(X, Y, [5, 3, 1], num_iterations=4, checkpoint=ckpt, seed=1)
+    whole = fastnn.train(X, Y, [5, 3, 1], num_iterations=7, seed=1)
+    resumed = fastnn.train(X, Y, [5, 3, 1], num_iterations=7, resume=ckpt, seed=3, batch_size=500, beta1=0.5)
+    np.testing.assert_array_equal(resumed.costs, whole.costs)
+    ckpt = tmp_path / "b.npz"
+    fastnn.train(X, Y, [5, 3, 1], num_iterations=4, checkpoint=ckpt, seed=1, keep_prob=0.8)
+    with pytest.raises(ValueError, match=r"made with seed \(the dropout masks' key\)=1, this run has 3"):
+        fastnn.train(X, Y, [5, 3, 1], num_iterations=7, resume=ckpt, seed=3, keep_prob=0.8)
+    state, costs, meta = fastnn.io.load_checkpoint(ckpt)
+    written = ("format_version", "fastnn_version", "kind", "iteration")
+    old = {k: v for k, v in meta.items() if k not in fastnn.spec.TrainingSpec((1, 1)).to_dict() and k not in written}
+    fastnn.io.save_checkpoint(tmp_path / "old.npz", state, costs, meta["iteration"], **old)
+    with pytest.raises(ValueError, match="before checkpoints recorded the whole training specification"):
+        fastnn.train(X, Y, [5, 3, 1], num_iterations=7, resume=tmp_path / "old.npz", keep_prob=0.8)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dropout_mask_kernel_compares_in_float64(dtype):
+    """A keep_prob whose float32 rounding falls on the other side of a uniform (found in review)."""
+    from fastnn.kernels import regularization as K
+    from fastnn.reference import regularization as R
+
+    keep = 0.14990690736602288
+    np.testing.assert_array_equal(
+        K.dropout_mask((1, 4), keep, 0, 0, 1, dtype), R.dropout_mask((1, 4), keep, 0, 0, 1, dtype)
+    )
+
+
+def test_one_blas_thread_is_lifted_when_the_last_run_ends():
+    """Two runs asking for one BLAS thread, entered and left interleaved as two threads would:
+    the count comes back to what it was (each restoring what it found left it at one)."""
+    from fastnn.kernels import engine
+
+    controller = engine._blas_controller()
+    before = [lib.num_threads for lib in controller.lib_controllers if lib.user_api == "blas"]
+    a, b = engine._one_blas_thread(), engine._one_blas_thread()
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)
+    assert all(lib.num_threads == 1 for lib in engine._blas_controller().lib_controllers if lib.user_api == "blas")
+    b.__exit__(None, None, None)
+    after = [lib.num_threads for lib in engine._blas_controller().lib_controllers if lib.user_api == "blas"]
+    assert after == before

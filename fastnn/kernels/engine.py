@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 
-import numba
 import numpy as np
 from numba.typed import List
 from threadpoolctl import ThreadpoolController
 
 from fastnn._typing import FloatArray, Parameters
-from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
+from fastnn.kernels._config import reduction
 from fastnn.kernels.activations import (
     _IDENTITY,
     _LEAKY,
@@ -50,7 +50,7 @@ SMALL_GEMM_FLOPS = 8e6
 #: From this many flops an iteration, the loop is driven from Python with NumPy's BLAS.
 LARGE_ITERATION_FLOPS = 1e8
 
-_engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
+_engine = reduction
 
 
 @_engine
@@ -206,6 +206,33 @@ def choose_mode(n_x: int, m: int, n1: int, num_iterations: int) -> str:
     return "gram" if gram < 0.8 * standard else "standard"
 
 
+_one_thread_lock = threading.Lock()
+_one_thread_users = [0, None]  # runs inside the limit, and the limit's context
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while at least one run asks for it, process-wide.
+
+    A thread count is process state: two runs on two threads each restoring the count they
+    found would leave it at one for good (the second found the first's). So the first run in
+    sets the limit and the last one out lifts it."""
+    with _one_thread_lock:
+        if _one_thread_users[0] == 0:
+            limit = _blas_controller().limit(limits=1, user_api="blas")
+            limit.__enter__()
+            _one_thread_users[1] = limit
+        _one_thread_users[0] += 1
+    try:
+        yield
+    finally:
+        with _one_thread_lock:
+            _one_thread_users[0] -= 1
+            if _one_thread_users[0] == 0:
+                _one_thread_users[1].__exit__(None, None, None)
+                _one_thread_users[1] = None
+
+
 @functools.cache
 def _blas_controller() -> ThreadpoolController:
     """One controller for the process: listing the loaded libraries reads ``/proc/self/maps``
@@ -357,7 +384,7 @@ class Trainer:
             return
         self._limited = True
         try:
-            with _blas_controller().limit(limits=1, user_api="blas"):
+            with _one_blas_thread():
                 yield
         finally:
             self._limited = False

@@ -7,12 +7,9 @@ skips the zeros of a sparse ``dZ1`` (:func:`_mm_gram`).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
-
-_engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
+from fastnn.kernels._config import reduction as _engine
 
 SMALL_PRODUCT = 20_000
 

@@ -95,7 +95,8 @@ def dropout_mask(shape: tuple[int, int], keep_prob: float, seed: int, t: int, l:
     """The mask ``D = (u < keep_prob)`` the compiled loop draws; see the reference's twin."""
     A = np.ones(shape, dtype)
     M = np.empty(shape, dtype)
-    _mask(A, M, np.dtype(dtype).type(keep_prob), np.uint64(seed), np.uint64(t), np.uint64(l))
+    # keep_prob in float64, as the training loop and the reference compare u with it
+    _mask(A, M, float(keep_prob), np.uint64(seed), np.uint64(t), np.uint64(l))
     return M
 
 

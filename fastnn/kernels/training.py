@@ -20,11 +20,10 @@ import contextlib
 import math
 from collections import namedtuple
 
-import numba
 import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
-from fastnn.kernels._config import COMMON, REDUCTION_FASTMATH
+from fastnn.kernels._config import reduction
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
 from fastnn.kernels.heads import HEAD_CODES, _head
@@ -34,7 +33,7 @@ from fastnn.kernels.regularization import _dropout_backward, _dropout_forward, _
 from fastnn.reference.optimizers import MOMENTS
 from fastnn.spec import DECAYS, TrainingSpec
 
-_engine = numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)
+_engine = reduction
 
 #: Decay codes (:data:`fastnn.spec.DECAYS` order).
 DECAY_CODES = {name: code for code, name in enumerate(DECAYS)}
@@ -133,12 +132,12 @@ def _step(X, Y, net, hp, lr, t):
             _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
     # Every gradient is computed from the parameters before the step: now the step, weights
     # (with their L2 term) then biases, each one contiguous range of the flat arrays.
-    n, moments = net.n_w, net.V.size > 1
-    V_w, V_b = (net.V[:n], net.V[n:]) if moments else (net.V, net.V)
+    n = net.n_w
+    V_w, V_b = (net.V[:n], net.V[n:]) if net.V.size > 1 else (net.V, net.V)
     S_w, S_b = (net.S[:n], net.S[n:]) if net.S.size > 1 else (net.S, net.S)
-    args = (B, lr, hp.beta, hp.beta1, hp.beta2, hp.epsilon, t + 1)
-    _update(hp.opt, net.P[:n], net.G[:n], V_w, S_w, args[0], hp.l2 / B, *args[1:])
-    _update(hp.opt, net.P[n:], net.G[n:], V_b, S_b, args[0], 0.0, *args[1:])
+    beta, beta1, beta2, epsilon = hp.beta, hp.beta1, hp.beta2, hp.epsilon
+    _update(hp.opt, net.P[:n], net.G[:n], V_w, S_w, B, hp.l2 / B, lr, beta, beta1, beta2, epsilon, t + 1)
+    _update(hp.opt, net.P[n:], net.G[n:], V_b, S_b, B, 0.0, lr, beta, beta1, beta2, epsilon, t + 1)
     return cost
 
 
@@ -198,9 +197,6 @@ class EpochTrainer:
         Starting point; copied.
     spec : TrainingSpec
     """
-
-    mode = "standard"
-    loop = "epochs"
 
     def __init__(self, X: FloatArray, Y: FloatArray, parameters: Parameters, spec: TrainingSpec):
         X = np.ascontiguousarray(X)
