@@ -249,9 +249,7 @@ def run(
                 if not keep:
                     raise divergence(bad, costs, learning_rate)
                 return _stop_early(bad, costs, learning_rate, marks, restore)
-            if checkpoint is not None and (
-                stop == num_iterations or (checkpoint_every and stop % checkpoint_every == 0)
-            ):
+            if checkpoint is not None and stop < num_iterations and checkpoint_every and stop % checkpoint_every == 0:
                 save(stop)
             start = stop
             if interrupted["set"]:
@@ -263,6 +261,7 @@ def run(
         if not keep:
             raise divergence(num_iterations, costs, learning_rate)
         return _stop_early(num_iterations, costs, learning_rate, marks, restore)
+    save(num_iterations)  # the end, once its parameters are known to be finite
     return final, costs
 
 
