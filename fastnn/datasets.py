@@ -1,4 +1,5 @@
-"""The course's data sets: the cat images, the planar "flower", and a train/dev/test split."""
+"""The course's data sets: the cat images, the planar "flower", Course II's circles, moons and
+2D football data, and a train/dev/test split."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import numpy as np
 _CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
 
 
-def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The folder holding the cat files: ``data_dir``, else ``$FASTNN_DATA_DIR``.
+def find_data_dir(
+    data_dir: str | os.PathLike | None = None, files: tuple[str, ...] = _CAT_FILES, what: str = "the course's cat data"
+) -> Path:
+    """The folder holding ``files`` (by default the cat files): ``data_dir``, else ``$FASTNN_DATA_DIR``.
 
     Raises
     ------
@@ -24,12 +27,13 @@ def find_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     elif os.environ.get("FASTNN_DATA_DIR"):
         candidates.append(Path(os.environ["FASTNN_DATA_DIR"]))
     for folder in candidates:
-        if all((folder / name).is_file() for name in _CAT_FILES):
+        if all((folder / name).is_file() for name in files):
             return folder
     looked = ", ".join(str(c) for c in candidates) or "nowhere (no data_dir given and FASTNN_DATA_DIR is not set)"
     raise FileNotFoundError(
-        f"the course's cat data ({' and '.join(_CAT_FILES)}) was not found; looked in {looked}. "
-        "Put both files in one folder and pass data_dir=... or set FASTNN_DATA_DIR to it."
+        f"{what} ({' and '.join(files)}) was not found; looked in {looked}. "
+        f"Put {'both files' if len(files) > 1 else 'it'} in one folder and pass data_dir=... "
+        "or set FASTNN_DATA_DIR to it."
     )
 
 
@@ -144,6 +148,55 @@ def train_dev_test_split(
     return X[:, train_ix], Y[:, train_ix], X[:, dev_ix], Y[:, dev_ix], X[:, test_ix], Y[:, test_ix]
 
 
+def _shuffled_with_noise(X: np.ndarray, y: np.ndarray, rng: np.random.RandomState, noise: float):
+    """scikit-learn's order of draws for its two-shape generators: the legacy shuffle of the
+    indices, then Gaussian noise on every coordinate."""
+    order = np.arange(len(y))
+    rng.shuffle(order)
+    return X[order] + rng.normal(scale=noise, size=X.shape), y[order]
+
+
+def _circles(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.random.seed(seed); make_circles(n_samples=n, noise=noise)`` (factor 0.8), as ``(2, n)``, ``(1, n)``."""
+    n_out = n // 2
+    n_in = n - n_out
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.vstack([np.append(np.cos(t_out), np.cos(t_in) * 0.8), np.append(np.sin(t_out), np.sin(t_in) * 0.8)]).T
+    y = np.hstack([np.zeros(n_out), np.ones(n_in)])
+    X, y = _shuffled_with_noise(X, y, np.random.RandomState(seed), noise)
+    return X.T.copy(), y.reshape(1, n)
+
+
+def load_circles() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Course II "Initialization" notebook's data set, without scikit-learn: ``np.random.seed(1)``
+    then ``make_circles(n_samples=300, noise=.05)`` for training, ``np.random.seed(2)`` then
+    ``make_circles(n_samples=100, noise=.05)`` for testing, drawn from local streams.
+
+    Returns
+    -------
+    train_X : (2, 300), train_Y : (1, 300), test_X : (2, 100), test_Y : (1, 100)
+        float64; labels 0.0 (outer circle) and 1.0 (inner, radius 0.8).
+    """
+    return (*_circles(300, 0.05, 1), *_circles(100, 0.05, 2))
+
+
+def load_2D_dataset(data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Course II "Regularization" notebook's data set, ``datasets/data.mat`` (the French
+    football positions): found like the cat files (``data_dir``, else ``$FASTNN_DATA_DIR``).
+
+    Returns
+    -------
+    train_X : (2, 211), train_Y : (1, 211), test_X : (2, 200), test_Y : (1, 200)
+        float64; labels 0.0 and 1.0.
+    """
+    from scipy.io import loadmat
+
+    folder = find_data_dir(data_dir, ("data.mat",), "the Regularization notebook's data set")
+    data = loadmat(folder / "data.mat")
+    return tuple(np.asarray(data[key], dtype=np.float64).T.copy() for key in ("X", "y", "Xval", "yval"))
+
+
 def load_moons() -> tuple[np.ndarray, np.ndarray]:
     """The Course II "Optimization methods" notebook's data set: ``np.random.seed(3)`` then
     scikit-learn's ``make_moons(n_samples=300, noise=.2)``, drawn from a local stream (the
@@ -167,8 +220,5 @@ def load_moons() -> tuple[np.ndarray, np.ndarray]:
     t_in = np.linspace(0, np.pi, 150)
     X = np.vstack([np.append(np.cos(t_out), 1 - np.cos(t_in)), np.append(np.sin(t_out), 1 - np.sin(t_in) - 0.5)]).T
     y = np.hstack([np.zeros(150), np.ones(150)])
-    order = np.arange(300)
-    rng.shuffle(order)
-    X, y = X[order], y[order]
-    X = X + rng.normal(scale=0.2, size=X.shape)
+    X, y = _shuffled_with_noise(X, y, rng, 0.2)
     return X.T.copy(), y.reshape(1, 300)

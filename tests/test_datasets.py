@@ -88,3 +88,27 @@ def test_load_moons_is_the_notebooks_make_moons_bit_for_bit():
     assert X.shape == (2, 300) and Y.shape == (1, 300)
     np.testing.assert_array_equal(X, ref_X.T)
     np.testing.assert_array_equal(Y, ref_y.reshape(1, 300).astype(float))
+
+
+def test_load_circles_is_the_notebooks_make_circles_bit_for_bit():
+    """Oracle: scikit-learn (pinned in the ``test`` extra), with the notebook's seeds 1 and 2."""
+    datasets_sk = pytest.importorskip("sklearn.datasets")
+    train_X, train_Y, test_X, test_Y = datasets.load_circles()
+    for X, Y, n, seed in ((train_X, train_Y, 300, 1), (test_X, test_Y, 100, 2)):
+        ref_X, ref_y = datasets_sk.make_circles(n_samples=n, noise=0.05, random_state=np.random.RandomState(seed))
+        assert X.shape == (2, n) and Y.shape == (1, n)
+        np.testing.assert_array_equal(X, ref_X.T)
+        np.testing.assert_array_equal(Y, ref_y.reshape(1, n).astype(float))
+
+
+def test_load_2D_dataset_shapes_and_labels(tmp_path):
+    """The notebook's data.mat: train (2, 211), test (2, 200), float labels 0/1; a clear error without it."""
+    try:
+        train_X, train_Y, test_X, test_Y = datasets.load_2D_dataset()
+    except FileNotFoundError as exc:
+        pytest.skip(f"data.mat not available: {exc}")
+    assert train_X.shape == (2, 211) and train_Y.shape == (1, 211)
+    assert test_X.shape == (2, 200) and test_Y.shape == (1, 200)
+    assert train_Y.dtype == np.float64 and set(np.unique(train_Y)) == {0.0, 1.0}
+    with pytest.raises(FileNotFoundError, match=r"Regularization notebook's data set \(data.mat\) was not found"):
+        datasets.load_2D_dataset(tmp_path)
