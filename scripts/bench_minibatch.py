@@ -32,8 +32,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernels import fmt, machine  # noqa: E402
+from bench_training import blas_alone  # noqa: E402
 
 import fastnn  # noqa: E402
+from fastnn import reference as R  # noqa: E402
 from fastnn.datasets import load_moons  # noqa: E402
 
 
@@ -45,23 +47,13 @@ def softmax_data(dtype) -> tuple[np.ndarray, np.ndarray]:
 
 
 def blas_epoch(X, dims, batch):
-    """One epoch's products at batch size ``batch``: forward, dW, dA (l > 1), NumPy's BLAS."""
-    rng = np.random.default_rng(1)
-    W = [None] + [rng.standard_normal((dims[l], dims[l - 1])).astype(X.dtype) for l in range(1, len(dims))]
-    L = len(dims) - 1
-    Xb = np.ascontiguousarray(X[:, :batch])
-    A = [Xb] + [np.empty((dims[l], batch), X.dtype) for l in range(1, L + 1)]
-    dW = [None] + [np.empty_like(W[l]) for l in range(1, L + 1)]
-    batches = X.shape[1] // batch
+    """One epoch's products at batch size ``batch`` (bench_training's step, once per batch)."""
+    params = R.initialize_parameters(dims, "he", 1, X.dtype)
+    step = blas_alone(np.ascontiguousarray(X[:, :batch]), params)
 
     def epoch():
-        for _ in range(batches):
-            for l in range(1, L + 1):
-                np.matmul(W[l], A[l - 1], out=A[l])
-            for l in range(L, 0, -1):
-                np.matmul(A[l], A[l - 1].T, out=dW[l])
-                if l > 1:
-                    np.matmul(W[l].T, A[l], out=A[l - 1])
+        for _ in range(X.shape[1] // batch):
+            step()
 
     return epoch
 
