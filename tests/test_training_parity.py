@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastnn.kernels import heads as KH
 from fastnn.kernels import optimizers as KO
@@ -148,3 +150,43 @@ def test_tables_cover_the_spec():
     assert set(KH.HEAD_CODES) == set(LOSSES) == set(KH.HEADS)
     assert set(KO.OPTIMIZER_CODES) == set(OPTIMIZERS)
     assert set(DECAY_CODES) == {None, "inverse", "step"}
+
+
+@st.composite
+def runs(draw):
+    """A random run of the generic loop: head, optimizer, activation, depth, batching, L2,
+    dropout, decay, dtype, and data of a size that crosses the small-product/BLAS switch."""
+    loss = draw(st.sampled_from(sorted(LOSSES)))
+    K = draw(st.integers(2, 4)) if loss == "categorical_crossentropy" else draw(st.integers(1, 3))
+    hidden = draw(st.lists(st.integers(1, 40), min_size=0, max_size=3))
+    n_x = draw(st.integers(1, 60))
+    m = draw(st.integers(1, 90))
+    optimizer = draw(st.sampled_from(sorted(OPTIMIZERS)))
+    spec = TrainingSpec(
+        (n_x, *hidden, K),
+        draw(st.sampled_from(HIDDEN_ACTIVATIONS)),
+        loss,
+        optimizer,
+        draw(st.sampled_from([0.001, 0.01, 0.05])) / (10 if "sklearn" not in optimizer and optimizer != "adam" else 1),
+        batch_size=draw(st.one_of(st.none(), st.integers(1, 100))),
+        shuffle_seed=draw(st.one_of(st.none(), st.integers(0, 1000))),
+        l2=draw(st.sampled_from([0.0, 0.0, 0.5])),
+        keep_prob=draw(st.sampled_from([1.0, 1.0, 0.7])),
+        dropout_seed=draw(st.integers(0, 2**64 - 1)),
+        decay=draw(st.sampled_from([None, "inverse", "step"])),
+        decay_rate=draw(st.sampled_from([0.3, 1.0])),
+        decay_interval=draw(st.integers(1, 4)),
+    )
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    return spec, m, dtype, draw(st.integers(0, 2**16))
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
+@given(run=runs())
+def test_hypothesis_generic_loop_equals_the_reference(run):
+    """Random specs through the compiled generic loop against the reference's train_epochs: the
+    same tolerances as above, and in-process chunking bit for bit."""
+    spec, m, dtype, seed = run
+    X, Y = problem(spec.loss, spec.layer_dims[-1], n_x=spec.layer_dims[0], m=m, seed=seed, dtype=dtype)
+    trainer = compare(spec, X, Y, 5, chunks=[2, 3], seed=seed)
+    assert trainer.epoch == 5
