@@ -30,17 +30,12 @@ CHUNK_FLOPS = 2e10
 CHUNK_ITERATIONS = 5_000
 
 
-def _flops(spec: TrainingSpec, m: int) -> float:
-    dims = spec.layer_dims
-    return 3.0 * sum(2.0 * a * b * m for a, b in zip(dims, dims[1:], strict=False))
-
-
 class _ReferenceTrainer:
     """The numpy backend behind the trainer interface, around :func:`fastnn.reference.training.train_epochs`."""
 
     def __init__(self, X, Y, parameters, spec: TrainingSpec, state: dict | None = None):
         self.X, self.Y, self.params, self.spec, self._state = X, Y, parameters, spec, state
-        self.flops_per_iteration = _flops(spec, X.shape[1])
+        self.flops_per_iteration = spec.flops(X.shape[1])
 
     def blas_threads(self):
         return contextlib.nullcontext()

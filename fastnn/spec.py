@@ -174,6 +174,12 @@ class TrainingSpec:
         """``"sigmoid"``, ``"softmax"`` or ``"identity"``: the loss's pair."""
         return LOSSES[self.loss]
 
+    def flops(self, m: int) -> float:
+        """Multiply-adds of an epoch's products on ``m`` examples, about (forward, ``dW`` and
+        ``dA`` per layer): what the driver sizes its chunks of compiled calls by."""
+        dims = self.layer_dims
+        return 3.0 * sum(2.0 * a * b * m for a, b in zip(dims, dims[1:], strict=False))
+
     @property
     def n_layers(self) -> int:
         """``L``, the number of weight layers."""

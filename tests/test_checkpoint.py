@@ -17,6 +17,7 @@ import pytest
 
 import fastnn
 from fastnn.datasets import load_planar_dataset, train_dev_test_split
+from tests.processes import interrupted
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,16 +72,6 @@ def assert_same_run(a, b):
     assert a.parameters.keys() == b.parameters.keys()
     for key, value in b.parameters.items():
         np.testing.assert_array_equal(a.parameters[key], value)
-
-
-def interrupted(proc, timeout=60):
-    """``(stdout, stderr)`` of a process sent SIGINT; fails, with its stderr, if it keeps running."""
-    try:
-        return proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-        pytest.fail(f"still running {timeout} s after SIGINT; stderr: {err}")
 
 
 def stop(proc):

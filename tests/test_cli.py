@@ -19,6 +19,7 @@ import pytest
 
 import fastnn
 from fastnn.datasets import load_planar_dataset, train_dev_test_split
+from tests.processes import interrupted
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -368,16 +369,6 @@ def test_divergence_is_one_line_and_status_2(backend, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def interrupted(proc, timeout=30):
-    """``(stdout, stderr)`` of a process sent SIGINT; fails, with its stderr, if it keeps running."""
-    try:
-        return proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-        pytest.fail(f"still running {timeout} s after SIGINT; stderr: {err}")
-
-
 def test_ctrl_c_without_checkpoint_exits_130_and_saves_nothing(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "fastnn", "train", "--iterations", "50000000", "--print-every", "100000"],
@@ -394,7 +385,7 @@ def test_ctrl_c_without_checkpoint_exits_130_and_saves_nothing(tmp_path):
         time.sleep(0.3)
         assert proc.poll() is None
         proc.send_signal(signal.SIGINT)
-        out, err = interrupted(proc)
+        out, err = interrupted(proc, timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()

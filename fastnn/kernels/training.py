@@ -26,6 +26,7 @@ from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import reduction
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
+from fastnn.kernels.engine import _dummy
 from fastnn.kernels.heads import HEAD_CODES, _head
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
 from fastnn.kernels.products import _mm, _mm_nt, _mm_tn
@@ -168,10 +169,6 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
     return t
 
 
-def _dummy(dtype) -> np.ndarray:
-    return np.zeros((1, 1), dtype)
-
-
 #: The flat buffers of a run, and the offsets of each layer in them (layer ``l``'s weights
 #: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
 #: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
@@ -268,8 +265,7 @@ class EpochTrainer:
         )
         self.epoch = 0
         self.t = 0
-        #: Multiply-adds of one epoch's products, about (forward, dW and dA per layer).
-        self.flops_per_iteration = 3 * sum(2.0 * a * b * m for a, b in zip(dims, dims[1:], strict=False))
+        self.flops_per_iteration = spec.flops(m)
 
     def blas_threads(self):
         """BLAS keeps its threads (the products of a batch are small or BLAS-bound alike)."""

@@ -88,6 +88,3 @@ DERIVATIVES = {
     "relu": relu_backward,
     "leaky_relu": leaky_relu_backward,
 }
-
-#: Activations a hidden layer may use; the output layer is always sigmoid.
-HIDDEN_ACTIVATIONS = tuple(ACTIVATIONS)
