@@ -38,6 +38,14 @@ OPTIMIZERS = {
     "sklearn_adam": ("beta1", "beta2", "epsilon"),
 }
 
+#: Where dropout masks come from: "counter", fresh masks at every mini-batch from the
+#: counter-based stream of :mod:`fastnn.reference.regularization`; "course", the
+#: Regularization notebook's masks, drawn once per run as
+#: ``np.random.RandomState(dropout_seed).rand(n_l, m) < keep_prob`` for hidden layers
+#: ``l = 1 .. L-1`` in order and reused at every iteration (the notebook re-seeds the global
+#: generator at every forward call); full batch only.
+DROPOUT_STREAMS = ("counter", "course")
+
 #: Learning-rate decay per epoch (None: constant).
 DECAYS = (None, "inverse", "step")
 
@@ -105,7 +113,11 @@ class TrainingSpec:
     keep_prob : float
         Inverted dropout on hidden layers (1: none).
     dropout_seed : int
-        Key of the dropout masks' counter-based stream (see :mod:`fastnn.reference.regularization`).
+        Key of the dropout masks' counter-based stream (see :mod:`fastnn.reference.regularization`),
+        or the seed of the course's masks.
+    dropout_stream : {"counter", "course"}
+        :data:`DROPOUT_STREAMS`; "course" needs full batch (``batch_size=None``) and a seed
+        below 2**32.
     decay : {None, "inverse", "step"}
         The course's convention, the rate recomputed after each epoch from that epoch's
         index: epoch 0 trains at ``learning_rate``, and epoch ``e >= 1`` at
@@ -130,6 +142,7 @@ class TrainingSpec:
     l2: float = 0.0
     keep_prob: float = 1.0
     dropout_seed: int = 0
+    dropout_stream: str = "counter"
     decay: str | None = None
     decay_rate: float = 1.0
     decay_interval: int = 1000
@@ -168,6 +181,15 @@ class TrainingSpec:
         if dropout_seed > 2**64 - 1:
             raise ValueError(f"dropout_seed must be at most 2**64 - 1, got {dropout_seed}")
         put("dropout_seed", dropout_seed)
+        check_choice("dropout_stream", self.dropout_stream, DROPOUT_STREAMS)
+        if self.dropout_stream == "course":
+            if self.batch_size is not None:
+                raise ValueError(
+                    "dropout_stream='course' reuses one set of masks for the whole data set: it needs "
+                    f"full batch (batch_size=None), got batch_size={self.batch_size}"
+                )
+            if dropout_seed > MAX_SEED:
+                raise ValueError(f"dropout_stream='course' needs dropout_seed at most 2**32 - 1, got {dropout_seed}")
 
     @property
     def output_activation(self) -> str:
@@ -209,7 +231,7 @@ class TrainingSpec:
         if self.batch_size is None or self.batch_size >= m:
             out["batch_size"] = out["shuffle_seed"] = None
         if self.keep_prob == 1:
-            out["dropout_seed"] = None
+            out["dropout_seed"] = out["dropout_stream"] = None
         for name in ("beta", "beta1", "beta2", "epsilon"):
             if name not in OPTIMIZERS[self.optimizer]:
                 out[name] = None

@@ -97,6 +97,37 @@ def test_l2_dropout_and_decay(activation, optimizer):
         compare(spec, X, Y, 10)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_course_dropout_stream(optimizer, dtype):
+    """The Regularization notebook's masks (one draw, reused every iteration), both backends."""
+    X, Y = problem("binary_crossentropy", 1, dtype=dtype)
+    spec = TrainingSpec((6, 7, 3, 1), "relu", optimizer=optimizer, learning_rate=0.1, keep_prob=0.7,
+                        dropout_seed=1, dropout_stream="course", dtype=np.dtype(dtype).name)  # fmt: skip
+    compare(spec, X, Y, 12, chunks=[5, 7])
+
+
+def test_course_masks_are_the_notebooks():
+    """The notebook re-seeds the global generator with 1 at every forward pass and draws D1
+    then D2 with ``np.random.rand``; the masks must be those draws, the global state untouched."""
+    np.random.seed(1)
+    D1, D2 = np.random.rand(20, 211) < 0.86, np.random.rand(3, 211) < 0.86
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    masks = RR.course_masks((2, 20, 3, 1), 211, 0.86, 1)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    assert len(masks) == 2 and masks[0].dtype == np.float64
+    np.testing.assert_array_equal(masks[0], D1)
+    np.testing.assert_array_equal(masks[1], D2)
+
+
+def test_course_dropout_stream_is_full_batch_only():
+    with pytest.raises(ValueError, match=r"dropout_stream='course' .* needs full batch \(batch_size=None\), got batch_size=8"):
+        TrainingSpec((2, 3, 1), keep_prob=0.5, dropout_stream="course", batch_size=8)
+    with pytest.raises(ValueError, match=r"unknown dropout_stream .fresh.; valid values are: .counter., .course."):
+        TrainingSpec((2, 3, 1), dropout_stream="fresh")
+
+
 def test_chunks_and_restore_are_bit_for_bit():
     X, Y = problem("categorical_crossentropy", 4)
     spec = TrainingSpec(

@@ -3,7 +3,8 @@ counter-based stream, bit for bit, and the L2 term.
 
 Training draws each hidden layer's mask inside the compiled loop (:func:`_dropout_forward`)
 from ``(dropout_seed, t, l)`` alone: no generator to share between threads or to save in a
-checkpoint beyond the mini-batch counter ``t``.
+checkpoint beyond the mini-batch counter ``t``. The course's masks (``dropout_stream="course"``)
+are drawn once in NumPy, as the reference draws them, and applied by :func:`_apply_mask`.
 """
 
 from __future__ import annotations
@@ -52,12 +53,13 @@ def _dropout_forward(A, M, keep_prob, key):
 
 
 @elementwise
-def _dropout_backward(dA, M, keep_prob):
-    """``dA = dA * M / keep_prob``, in place."""
-    n, B = dA.shape
+def _apply_mask(X, M, keep_prob):
+    """``X = X * M / keep_prob``, in place: the backward step, and the forward one with a
+    mask drawn beforehand (the course's, :func:`fastnn.reference.regularization.course_masks`)."""
+    n, B = X.shape
     for i in range(n):
         for j in range(B):
-            dA[i, j] = dA[i, j] * M[i, j] / keep_prob
+            X[i, j] = X[i, j] * M[i, j] / keep_prob
 
 
 @reduction

@@ -30,8 +30,9 @@ from fastnn.kernels.engine import _dummy
 from fastnn.kernels.heads import HEAD_CODES, _head
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
 from fastnn.kernels.products import _mm, _mm_nt, _mm_tn
-from fastnn.kernels.regularization import _dropout_backward, _dropout_forward, _key, _squares
+from fastnn.kernels.regularization import _apply_mask, _dropout_forward, _key, _squares
 from fastnn.reference.optimizers import MOMENTS
+from fastnn.reference.regularization import course_masks
 from fastnn.spec import DECAYS, TrainingSpec
 
 _engine = reduction
@@ -44,7 +45,7 @@ _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 Hyper = namedtuple(
     "Hyper",
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
-    "batch shuffle_seed dropout_seed zero slope",
+    "batch shuffle_seed dropout_seed fixed_masks zero slope",
 )
 
 
@@ -110,7 +111,11 @@ def _step(X, Y, net, hp, lr, t):
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
             _forward_hidden(A, _view(net.P, net.b_off[l], d[l], 1), D, hp.act, hp.zero, hp.slope)
             if dropout:
-                _dropout_forward(A, _view(net.M, net.a_off[l], d[l], B), hp.keep_prob, _key(hp.dropout_seed, t, l))
+                M = _view(net.M, net.a_off[l], d[l], B)
+                if hp.fixed_masks:
+                    _apply_mask(A, M, hp.keep_prob)
+                else:
+                    _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
     cost = _head(hp.head, _view(net.A, net.a_off[L], d[L], B), b_L, Y, dZ, db_L)
@@ -127,7 +132,7 @@ def _step(X, Y, net, hp, lr, t):
             _mm_nt(dZ, A_prev, dW)
             _mm_tn(_view(net.P, net.w_off[l], d[l], d[l - 1]), dZ, dZ_prev)
             if dropout:
-                _dropout_backward(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
+                _apply_mask(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
             D = _view(net.D, net.a_off[l - 1], d[l - 1], B) if derivative else net.D1
             db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
             _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
@@ -240,6 +245,9 @@ class EpochTrainer:
             np.empty(dims[-1] * B if gathers else 1, dtype),
             np.ascontiguousarray(X.T) if gathers else _dummy(dtype),  # one copy of X per run
         )
+        if spec.keep_prob < 1 and spec.dropout_stream == "course":  # drawn once, reused (full batch)
+            for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
+                self.net.M[a_off[l] : a_off[l] + mask.size] = mask.reshape(-1)
         self.perm = np.arange(m, dtype=np.int64)
         self.key = np.empty(_N, np.uint64)
         c = constants(dtype)
@@ -260,6 +268,7 @@ class EpochTrainer:
             B,
             -1 if spec.shuffle_seed is None else spec.shuffle_seed,
             np.uint64(spec.dropout_seed),
+            spec.dropout_stream == "course",
             c["zero"],
             c["slope"],
         )

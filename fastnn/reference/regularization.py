@@ -20,6 +20,9 @@ arithmetic is on unsigned 64-bit integers, modulo 2**64::
     u[i, j] = (mix64(key + (i * B + j + 1) * GOLDEN) >> 11) * 2**-53     in [0, 1)
     D[i, j] = u[i, j] < keep_prob
 
+(The Regularization notebook's masks, ``dropout_stream="course"`` in the spec, are another
+stream: :func:`course_masks`.)
+
 with ``t`` the 0-based count of mini-batches since the start of the run (across epochs),
 ``l`` the 1-based hidden layer, ``i`` its unit (``0 .. n_l - 1``), ``j`` the position in the
 batch (``0 .. B - 1``, ``B`` the actual size of the batch). The top 53 bits of the mixed word
@@ -158,3 +161,29 @@ def dropout_mask(shape: tuple[int, int], keep_prob: float, seed: int, t: int, l:
     (n_l, B) array of zeros and ones, of ``dtype``
     """
     return (dropout_uniforms(shape, seed, t, l) < keep_prob).astype(dtype)
+
+
+def course_masks(layer_dims, m: int, keep_prob: float, seed: int, dtype=np.float64) -> list[FloatArray]:
+    """The Regularization notebook's dropout masks: one draw per run, reused at every iteration.
+
+    The notebook seeds NumPy's global generator with ``seed`` at every forward pass and draws
+    ``rand(n_1, m)``, then ``rand(n_2, m)``, ...; here a local ``RandomState(seed)`` draws the
+    same numbers, the global generator untouched.
+
+    Parameters
+    ----------
+    layer_dims : sequence of int
+        ``(n_x, n_1, ..., n_L)``; masks for the hidden layers ``1 .. L-1``.
+    m : int
+        Examples (full batch).
+    keep_prob : float
+    seed : int
+        In ``[0, 2**32)``.
+    dtype : float32 or float64
+
+    Returns
+    -------
+    list of (n_l, m) arrays of zeros and ones, of ``dtype``
+    """
+    rng = np.random.RandomState(seed)
+    return [(rng.rand(n, m) < keep_prob).astype(dtype) for n in layer_dims[1:-1]]

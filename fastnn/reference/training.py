@@ -33,6 +33,7 @@ from fastnn.reference.layers import linear_backward, linear_forward
 from fastnn.reference.regularization import (
     dropout_backward,
     dropout_forward,
+    course_masks,
     dropout_mask,
     l2_cost,
     l2_gradient,
@@ -149,6 +150,8 @@ def _masks(spec: TrainingSpec, batch_size: int, t: int, dtype) -> list[FloatArra
     """Hidden layers' dropout masks at mini-batch ``t``; None without dropout."""
     if spec.keep_prob == 1:
         return None
+    if spec.dropout_stream == "course":
+        return course_masks(spec.layer_dims, batch_size, spec.keep_prob, spec.dropout_seed, dtype)
     return [
         dropout_mask((spec.layer_dims[l], batch_size), spec.keep_prob, spec.dropout_seed, t, l, dtype)
         for l in range(1, spec.n_layers)
