@@ -31,9 +31,9 @@ from fastnn.reference.batching import epoch_permutation, mini_batches
 from fastnn.reference.heads import HEADS, HIDDEN, HIDDEN_DERIVATIVES, output_activation
 from fastnn.reference.layers import linear_backward, linear_forward
 from fastnn.reference.regularization import (
+    course_masks,
     dropout_backward,
     dropout_forward,
-    course_masks,
     dropout_mask,
     l2_cost,
     l2_gradient,
