@@ -158,6 +158,8 @@ def run(
     checkpoint_every: int = 0,
     resume: str | Path | None = None,
     on_nonfinite: str = "raise",
+    on_chunk: Callable[[int, FloatArray, Callable[[], Parameters]], None] | None = None,
+    chunk_at: Iterable[int] = (),
 ) -> tuple[Parameters, FloatArray]:
     """Train validated inputs for ``num_iterations`` epochs of ``spec`` on ``backend``; call
     ``report(i, cost_i)`` at each epoch of ``report_at``.
@@ -170,6 +172,10 @@ def run(
     raise FloatingPointError naming the epoch and the learning rate; with
     ``on_nonfinite="stop"`` the run instead ends with a RuntimeWarning, returning the last
     parameters whose cost was finite and the costs up to them.
+
+    ``on_chunk(done, costs[:done], parameters)`` (progress displays) is called before the
+    first chunk and after each one, with a function returning the parameters after ``done``
+    epochs; chunks also end at the epochs of ``chunk_at``.
     """
     from fastnn import io
 
@@ -220,6 +226,7 @@ def run(
         stops |= set(range(checkpoint_every, num_iterations, checkpoint_every))
     chunk = max(1, min(CHUNK_ITERATIONS, int(CHUNK_FLOPS / max(trainer.flops_per_iteration, 1.0))))
     stops |= set(range(chunk, num_iterations, chunk))
+    stops |= {int(i) for i in chunk_at if 0 < i < num_iterations}
 
     def save(at: int) -> None:
         if checkpoint is not None:
@@ -228,6 +235,8 @@ def run(
     keep = on_nonfinite == "stop"
     # For on_nonfinite="stop": the trainer's state at the start of this chunk and the last.
     marks = [(start, trainer.state()), (start, trainer.state())] if keep else []
+    if on_chunk is not None:
+        on_chunk(start, costs[:start], trainer.parameters)
     with _deferred_sigint(checkpoint is not None) as interrupted, trainer.blas_threads():
         for stop in sorted(s for s in stops if s > start):
             if keep:
@@ -244,10 +253,12 @@ def run(
                 if not keep:
                     raise divergence(bad, costs, learning_rate)
                 return _stop_early(bad, costs, learning_rate, marks, restore)
+            if on_chunk is not None:
+                on_chunk(stop, costs[:stop], trainer.parameters)
             if checkpoint is not None and stop < num_iterations and checkpoint_every and stop % checkpoint_every == 0:
                 save(stop)
             start = stop
-            if interrupted["set"]:
+            if interrupted["set"] and stop < num_iterations:  # Ctrl-C in the last chunk: the run is done
                 save(stop)
                 raise KeyboardInterrupt(f"training interrupted at iteration {stop}; checkpoint saved to {checkpoint}")
     # The final parameters, which no cost has looked at, count as iteration num_iterations.

@@ -22,6 +22,7 @@ from fastnn._validation import (
 )
 from fastnn.backends import get_backend, resolve_backend
 from fastnn.kernels.engine import MODES
+from fastnn.progress import Progress, make_progress
 from fastnn.reference.heads import HIDDEN, OUTPUT_ACTIVATIONS
 from fastnn.reference.initializers import INITIALIZERS, initialize_parameters
 from fastnn.spec import LOSSES, MAX_SEED, TrainingSpec
@@ -103,6 +104,7 @@ def train(
     checkpoint_every: int = 0,
     resume: str | os.PathLike | None = None,
     on_nonfinite: str = "raise",
+    progress: bool | Progress = False,
 ) -> TrainResult:
     """Train a feed-forward network: any head, optimizer, mini-batches, L2, dropout, decay.
 
@@ -175,6 +177,13 @@ def train(
     on_nonfinite : {"raise", "stop"}
         When the cost (or the final parameters) stop being finite: raise FloatingPointError,
         or stop with a RuntimeWarning and return the last parameters whose cost was finite.
+    progress : bool or fastnn.progress.Progress
+        True: a tqdm bar (iteration or epoch, cost, rate, time left) when stdout is a terminal,
+        else a plain line every ``print_every`` epochs and at the last one
+        (``Cost after iteration I: C, elapsed: T s``); the ``print_every`` lines are then not
+        printed as well. A :class:`fastnn.progress.Progress` (see :func:`fastnn.progress.make_progress`) shows
+        what it shows and records its monitors. Either way it is told at the ends of the
+        engine's compiled chunks, never once per iteration.
 
     Returns
     -------
@@ -202,8 +211,8 @@ def train(
         raise ValueError(f"seed must be an int in [0, 2**32 - 1] or None, got {seed!r}")
     spec = TrainingSpec(
         dims, hidden_activation, loss, optimizer, learning_rate, beta, beta1, beta2, epsilon, batch_size,
-        shuffle_seed, l2, keep_prob, 0 if seed is None else int(seed), decay, decay_rate, decay_interval,
-        X.dtype.name,
+        shuffle_seed, l2, keep_prob, dropout_seed=0 if seed is None else int(seed), decay=decay,
+        decay_rate=decay_rate, decay_interval=decay_interval, dtype=X.dtype.name,
     )  # fmt: skip
     Y = check_targets(Y, loss, dims[-1], X)
     check_choice("init", init, INITIALIZERS)
@@ -229,25 +238,41 @@ def train(
         if given != dims:
             raise ValueError(f"initial_parameters have layer sizes {given} but layer_dims is {dims}")
     unit = "epoch" if mini_batches else "iteration"
+    if progress is True:
+        progress = make_progress("auto", every=print_every)
+    elif progress is False or progress is None:
+        progress = None
+    elif not isinstance(progress, Progress):
+        raise TypeError(f"progress must be True, False or a fastnn.progress.Progress, got {type(progress).__name__}")
 
     def report(i: int, cost: float) -> None:
         print(f"Cost after {unit} {i}: {cost:.6f}")
 
-    parameters, costs = _driver.run(
-        X,
-        Y,
-        parameters,
-        spec,
-        num_iterations,
-        backend,
-        report_at=_driver.report_points(num_iterations, print_every, last=True) if print_every else (),
-        report=report,
-        mode=mode,
-        checkpoint=checkpoint,
-        checkpoint_every=checkpoint_every,
-        resume=resume,
-        on_nonfinite=on_nonfinite,
-    )
+    if progress is not None:
+        progress.start(num_iterations, unit)
+    try:
+        parameters, costs = _driver.run(
+            X,
+            Y,
+            parameters,
+            spec,
+            num_iterations,
+            backend,
+            report_at=_driver.report_points(num_iterations, print_every, last=True)
+            if print_every and progress is None
+            else (),
+            report=report,
+            mode=mode,
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+            on_nonfinite=on_nonfinite,
+            on_chunk=None if progress is None else progress.update,
+            chunk_at=() if progress is None else progress.points(num_iterations),
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     return TrainResult(parameters, costs, hidden_activation, backend, spec)
 
 
