@@ -59,14 +59,12 @@ def _mt_word(key, pos):
 
 
 @elementwise
-def _permutation(seed, out, key):
-    """``out[:] = RandomState(seed).permutation(out.size)``; ``key`` is a (624,) uint64 workspace."""
-    m = out.size
-    for i in range(m):
-        out[i] = i
-    _mt_seed(seed, key)
-    pos = _N
-    for i in range(m - 1, 0, -1):
+def _mt_shuffle(out, key, pos):
+    """NumPy's legacy ``RandomState.shuffle(out)`` for a 1-d array, continuing the generator
+    whose state is ``key`` (the 624 words, as uint64) at word ``pos``; returns the new ``pos``.
+    It walks ``i = m - 1, ..., 1`` and swaps ``i`` with a ``j`` drawn uniformly from ``0..i``
+    by masked rejection of 32-bit draws."""
+    for i in range(out.size - 1, 0, -1):
         mask = np.uint64(i)
         for shift in (1, 2, 4, 8, 16, 32):
             mask |= mask >> np.uint64(shift)
@@ -80,6 +78,16 @@ def _permutation(seed, out, key):
                 break
         j = np.int64(value)
         out[i], out[j] = out[j], out[i]
+    return pos
+
+
+@elementwise
+def _permutation(seed, out, key):
+    """``out[:] = RandomState(seed).permutation(out.size)``; ``key`` is a (624,) uint64 workspace."""
+    for i in range(out.size):
+        out[i] = i
+    _mt_seed(seed, key)
+    _mt_shuffle(out, key, _N)
 
 
 def epoch_permutation(m: int, shuffle_seed: int | None, epoch: int) -> np.ndarray:

@@ -45,7 +45,7 @@ _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 Hyper = namedtuple(
     "Hyper",
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
-    "batch shuffle_seed dropout_seed fixed_masks zero slope",
+    "batch shuffle_seed dropout_seed fixed_masks loss_scale zero slope",
 )
 
 
@@ -91,10 +91,12 @@ def _view(buf, offset, rows, cols):
 
 
 @_engine
-def _step(X, Y, net, hp, lr, t):
-    """One mini-batch (``X``, ``Y``: its ``B`` columns): forward, summed loss plus the L2 term of
-    the weights before the step, backward, update. ``t``: mini-batches done before this one.
-    Returns the batch's term of the epoch cost (float64, not divided by ``m``)."""
+def _gradient(X, Y, net, hp, t):
+    """Forward and backward on one batch (``X``, ``Y``: its ``B`` columns): the raw gradient
+    sums (``dZ @ A_prev.T``, ``sum(dZ)``, not divided by ``B``, no L2 term) into ``net.G``.
+    ``t``: mini-batches done before this one (the dropout stream's counter). Returns the summed
+    loss times ``hp.loss_scale`` plus the L2 term ``(l2 / 2) sum ||W||^2`` of the current
+    weights (float64, not divided by ``B``)."""
     d = net.dims
     L = d.size - 1
     B = X.shape[1]
@@ -118,7 +120,7 @@ def _step(X, Y, net, hp, lr, t):
                     _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
-    cost = _head(hp.head, _view(net.A, net.a_off[L], d[L], B), b_L, Y, dZ, db_L)
+    cost = hp.loss_scale * _head(hp.head, _view(net.A, net.a_off[L], d[L], B), b_L, Y, dZ, db_L)
     if hp.l2 > 0:
         cost += hp.l2 / 2 * _squares(net.P[: net.n_w])
     for l in range(L, 0, -1):
@@ -136,6 +138,15 @@ def _step(X, Y, net, hp, lr, t):
             D = _view(net.D, net.a_off[l - 1], d[l - 1], B) if derivative else net.D1
             db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
             _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
+    return cost
+
+
+@_engine
+def _step(X, Y, net, hp, lr, t):
+    """One mini-batch: :func:`_gradient`, then the update of every parameter. Returns the
+    batch's term of the epoch cost (float64, not divided by ``m``)."""
+    cost = _gradient(X, Y, net, hp, t)
+    B = X.shape[1]
     # Every gradient is computed from the parameters before the step: now the step, weights
     # (with their L2 term) then biases, each one contiguous range of the flat arrays.
     n = net.n_w
@@ -192,19 +203,34 @@ class EpochTrainer:
 
     Parameters
     ----------
-    X : (n_x, m) array
+    X : (n_x, m) array, or None with ``rows``
     Y : (n_L, m) array
         Of the dtype of ``X`` (validated by the caller).
     parameters : dict
         Starting point; copied.
     spec : TrainingSpec
+    rows : (m, n_x) array, optional
+        The examples as rows instead of ``X`` (scikit-learn's layout), read in place when
+        C-contiguous: every batch, the full one included, is gathered from it (for the
+        estimators' loop, :mod:`fastnn.kernels.estimator`; :meth:`run` needs ``X``).
     """
 
-    def __init__(self, X: FloatArray, Y: FloatArray, parameters: Parameters, spec: TrainingSpec):
-        X = np.ascontiguousarray(X)
-        Y = np.ascontiguousarray(Y, dtype=X.dtype)
-        dtype = X.dtype
-        dims, m = list(spec.layer_dims), X.shape[1]
+    def __init__(
+        self,
+        X: FloatArray | None,
+        Y: FloatArray,
+        parameters: Parameters,
+        spec: TrainingSpec,
+        rows: FloatArray | None = None,
+    ):
+        if rows is not None:  # the examples as rows, gathered from in place (scikit-learn's layout)
+            XT = np.ascontiguousarray(rows)
+            X, dtype, m = _dummy(XT.dtype), XT.dtype, XT.shape[0]
+        else:
+            X = np.ascontiguousarray(X)
+            dtype, m = X.dtype, X.shape[1]
+        Y = np.ascontiguousarray(Y, dtype=dtype)
+        dims = list(spec.layer_dims)
         L = len(dims) - 1
         self.X, self.Y, self.spec, self.dtype, self.L, self.m = X, Y, spec, dtype, L, m
         B = m if spec.batch_size is None else min(spec.batch_size, m)
@@ -225,7 +251,9 @@ class EpochTrainer:
         a_off[1:] = np.cumsum([0, *[d * B for d in dims[1:-1]]])
         n_a = sum(d * B for d in dims[1:])
         derivative = spec.hidden_activation in ("sigmoid", "tanh")
-        gathers = B < m
+        gathers = B < m or rows is not None
+        if gathers and rows is None:
+            XT = np.ascontiguousarray(X.T)  # one copy of X per run
         self.net = Net(
             P,
             np.empty(n_p, dtype),
@@ -243,7 +271,7 @@ class EpochTrainer:
             a_off,
             np.empty(dims[0] * B if gathers else 1, dtype),
             np.empty(dims[-1] * B if gathers else 1, dtype),
-            np.ascontiguousarray(X.T) if gathers else _dummy(dtype),  # one copy of X per run
+            XT if gathers else _dummy(dtype),
         )
         if spec.keep_prob < 1 and spec.dropout_stream == "course":  # drawn once, reused (full batch)
             for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
@@ -269,6 +297,7 @@ class EpochTrainer:
             -1 if spec.shuffle_seed is None else spec.shuffle_seed,
             np.uint64(spec.dropout_seed),
             spec.dropout_stream == "course",
+            1.0,
             c["zero"],
             c["slope"],
         )
