@@ -6,7 +6,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -29,16 +31,18 @@ def _jsonable(value):
     return value
 
 
-def _write_npz(path: Path, arrays: dict, meta: dict) -> Path:
-    """Write ``arrays`` and the JSON ``meta`` to ``path`` atomically (temporary file, fsync, rename)."""
-    try:
-        meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    except TypeError as exc:
-        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
+def write_atomic(path: str | os.PathLike, content: bytes | Callable[[BinaryIO], None]) -> Path:
+    """Write ``content`` (bytes, or a function writing to a binary file) to ``path`` atomically:
+    a temporary file in the same folder, flushed, fsynced, then renamed over ``path``, so a
+    crash leaves the old file or the new one, never a part. Returns ``path``."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays, **{_META_KEY: meta_bytes})
+            if isinstance(content, bytes | bytearray | memoryview):
+                f.write(content)
+            else:
+                content(f)
             f.flush()
             os.fsync(f.fileno())
         umask = os.umask(0)
@@ -50,6 +54,15 @@ def _write_npz(path: Path, arrays: dict, meta: dict) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def _write_npz(path: Path, arrays: dict, meta: dict) -> Path:
+    """Write ``arrays`` and the JSON ``meta`` to ``path`` atomically (:func:`write_atomic`)."""
+    try:
+        meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    except TypeError as exc:
+        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
+    return write_atomic(path, lambda f: np.savez(f, **arrays, **{_META_KEY: meta_bytes}))
 
 
 def _read_npz(path: Path) -> tuple[dict, dict]:
