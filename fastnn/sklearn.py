@@ -21,6 +21,8 @@ the solvers; inside them, fastnn runs scikit-learn's algorithm in compiled code:
 ``loss="poisson"``, ``momentum=1``) runs scikit-learn's solver when ``backend=None`` and is a
 ValueError naming the setting when ``backend="numba"``.
 
+Sparse input is accepted as scikit-learn accepts it and trained dense (one dense copy per fit).
+
 Needs scikit-learn (``pip install "fastnn[sklearn]"``); importing :mod:`fastnn` does not.
 """
 
@@ -32,6 +34,7 @@ import numpy as np
 
 try:
     import scipy.optimize
+    import scipy.sparse
     from sklearn.base import is_classifier
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
@@ -69,6 +72,11 @@ def _resolve_dtype(dtype) -> np.dtype | None:
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}")
     return resolved
+
+
+def _dense(X):
+    """Sparse input trains dense (the compiled products are dense): one copy per fit."""
+    return X.toarray() if scipy.sparse.issparse(X) else X
 
 
 class _FastnnSolvers:
@@ -165,6 +173,7 @@ class _FastnnSolvers:
             return super()._fit_stochastic(
                 X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units, incremental
             )
+        X = _dense(X)
         params = self.coefs_ + self.intercepts_
         if not incremental or not hasattr(self, "_optimizer"):
             if self.solver == "sgd":
@@ -332,6 +341,7 @@ class _FastnnSolvers:
             return super()._fit_lbfgs(
                 X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units
             )
+        X = _dense(X)
         # scikit-learn's packing: every coefficient array (fan_in, fan_out) flattened, then
         # every intercept; kept on the estimator as scikit-learn keeps it (its _unpack reads it).
         self._coef_indptr, self._intercept_indptr = [], []
