@@ -55,6 +55,7 @@ class Progress:
         self.done = 0
         self.elapsed = 0.0
         self._shown = -1  # the last report point shown
+        self._updated = False
         self._t0 = None
 
     def report_points(self, total: int) -> list[int]:
@@ -84,7 +85,10 @@ class Progress:
         if self._t0 is None:
             self.start(max(done, len(costs)))
         self.elapsed = time.perf_counter() - self._t0
-        first = self.done == 0 and self._shown < 0
+        first = not self._updated
+        self._updated = True
+        if first:  # a resumed run reports from where it resumes
+            self._shown = done - 1
         self.done = done
         if self.monitors and (done in set(self.points(self.total)) or first):
             params = parameters()

@@ -8,6 +8,7 @@ subprocesses import this checkout (PYTHONPATH), not whatever copy is installed i
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -89,7 +90,17 @@ def check_run(proc, folder, out, data, kind, result, cost_lines):
     X_tr, Y_tr, X_dev, Y_dev = data
     lines = proc.stdout.splitlines()
     n = len(cost_lines)
-    assert lines[:n] == cost_lines
+    # Not a terminal: the library's cost lines, each with the dev cost and the time so far.
+    for line in lines[:n]:
+        assert LINE.fullmatch(line), line
+    assert [line.split(", dev cost")[0] for line in lines[:n]] == cost_lines
+    summary = lines[n]
+    assert SUMMARY.fullmatch(summary), summary
+    unit = "epochs" if cost_lines and "epoch" in cost_lines[0] else "iterations"
+    assert summary.startswith(f"trained {list(result.spec.layer_dims)} for {result.costs.size} {unit} in ")
+    if result.costs.size:
+        assert summary.endswith(f", final cost {result.costs[-1]:.6f}")
+    lines = lines[:n] + lines[n + 1 :]
     params, meta = fastnn.io.load(folder / out)
     assert_same_parameters(params, result.parameters)
     assert meta["layer_dims"] == [X_tr.shape[0]] + [params[f"W{l}"].shape[0] for l in range(1, len(params) // 2 + 1)]
@@ -112,6 +123,10 @@ def check_run(proc, folder, out, data, kind, result, cost_lines):
     return params, meta, acc_train, acc_dev
 
 
+LINE = re.compile(r"Cost after (iteration|epoch) \d+: \d+\.\d{6}, dev cost: \d+\.\d{6}, elapsed: \d+\.\d{3} s")
+SUMMARY = re.compile(r"trained \[[\d, ]+\] for \d+ (iterations|epochs) in \d+\.\d\d s, (final cost \d+\.\d{6}|no cost)")
+
+
 def plain_numpy_cost(params, X, Y):
     """Cross-entropy of a tanh-hidden, sigmoid-output network, written out."""
     A1 = np.tanh(params["W1"] @ X + params["b1"])
@@ -127,11 +142,11 @@ def test_default_run_trains_the_planar_flower(tmp_path, planar, capsys):
     rng = np.random.RandomState(2)
     start = {"W1": rng.randn(4, 2) * 0.01, "b1": np.zeros((4, 1)), "W2": rng.randn(1, 4) * 0.01, "b2": np.zeros((1, 1))}
     cost0 = plain_numpy_cost(start, X_tr, Y_tr)
-    assert proc.stdout.splitlines()[0] == f"Cost after iteration 0: {cost0:.6f}"
+    assert proc.stdout.splitlines()[0].startswith(f"Cost after iteration 0: {cost0:.6f}, ")
     result, cost_lines = library_run(capsys, X_tr, Y_tr, num_iterations=3000, **PLANAR)
     assert [line.split(":")[0] for line in cost_lines] == [f"Cost after iteration {i}" for i in (0, 1000, 2000, 2999)]
     params, meta, acc_train, acc_dev = check_run(
-        proc, tmp_path, "fastnn-model.npz", planar, "planar", result, cost_lines
+        proc, tmp_path, "fastnn-model.npz", planar, "flower", result, cost_lines
     )
     assert (tmp_path / "fastnn-model.npz").is_file()
     assert meta["backend"] == fastnn.backends.default_backend()
@@ -141,6 +156,12 @@ def test_default_run_trains_the_planar_flower(tmp_path, planar, capsys):
     assert abs(last - float(cost_lines[-1].split(": ")[1])) < 1e-3
     # The course's planar model separates the flower to about 90 % (README.md: "reaches 90 %").
     assert acc_train > 0.85 and acc_dev > 0.85
+    # Each line's dev cost: the cross-entropy, written out, on the dev split of the parameters
+    # after exactly that many iterations (a library run stopped there).
+    for line in proc.stdout.splitlines()[:4]:
+        i = int(line.split()[3][:-1])
+        at_i = fastnn.train(X_tr, Y_tr, num_iterations=i, **PLANAR).parameters
+        assert line.split(", ")[1] == f"dev cost: {plain_numpy_cost(at_i, X_dev, Y_dev):.6f}", line
 
 
 def test_zero_iterations_saves_the_course_starting_weights(tmp_path):
@@ -192,7 +213,7 @@ def test_each_option_takes_effect(option, tmp_path, planar, default_run, capsys)
     proc = cli("train", *[x for pair in args.items() for x in pair], cwd=tmp_path)
     result, cost_lines = library_run(capsys, planar[0], planar[1], **{**BASE_KWARGS, **kwargs})
     out = args.get("--out", "fastnn-model.npz")
-    params, meta, _, _ = check_run(proc, tmp_path, out, planar, "planar", result, cost_lines)
+    params, meta, _, _ = check_run(proc, tmp_path, out, planar, "flower", result, cost_lines)
     # Only the file asked for is written.
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == sorted(["sub", out])
 
@@ -233,7 +254,7 @@ def test_cat_data(how, tmp_path, cat_data, capsys):
     check_run(proc, tmp_path, "cat.npz", cat, "cat", result, cost_lines)
     # Published: the course's "Deep Neural Network - Application" notebook, L_layer_model on
     # these images from the same starting weights, prints "Cost after iteration 0: 0.771749".
-    assert proc.stdout.splitlines()[0] == "Cost after iteration 0: 0.771749"
+    assert proc.stdout.splitlines()[0].startswith("Cost after iteration 0: 0.771749, ")
     assert [line.split(":")[0] for line in cost_lines] == [f"Cost after iteration {i}" for i in sorted({0, n - 1})]
 
 
@@ -269,12 +290,16 @@ def test_resume_ends_where_an_uninterrupted_run_ends(checkpointed, tmp_path):
         np.testing.assert_array_equal(p_resumed[key], value)
     assert m_resumed == m_straight
     assert m_resumed["num_iterations"] == 25
+
     # The resumed run prints the costs after the checkpoint (iterations 12, 16, 20, 24) as the
     # uninterrupted run prints them, then the same accuracies.
-    straight_lines = straight.stdout.splitlines()
+    def without_times(proc):  # the elapsed times and the summary line differ
+        return [line.split(", elapsed")[0] for line in proc.stdout.splitlines() if not line.startswith("trained ")]
+
+    straight_lines = without_times(straight)
     printed = [int(line.split()[3][:-1]) for line in straight_lines[:-3]]
     assert printed == [0, 4, 8, 12, 16, 20, 24]
-    assert resumed.stdout.splitlines()[:-1] == straight_lines[3:-1]
+    assert without_times(resumed)[:-1] == straight_lines[3:-1]
 
 
 RESUME_MISMATCH = {
@@ -317,7 +342,7 @@ def make_inputs(folder: Path) -> None:
     np.savez(folder / "noX.npz", A=X, Y=Y)
     np.savez(folder / "noY.npz", X=X)
     np.savez(folder / "flat.npz", X=X[0], Y=Y[0])
-    np.savez(folder / "labels.npz", X=X, Y=2 * Y)
+    np.savez(folder / "labels.npz", X=X, Y=0.5 * Y)
     np.savez(folder / "objects.npz", X=np.array([{"a": 1}], dtype=object), Y=Y)
     (folder / "garbage.npz").write_text("not a zip file\n")
     (folder / "empty").mkdir()
@@ -333,7 +358,8 @@ def make_inputs(folder: Path) -> None:
         (["--layers", "3,4,1"], "layer_dims[0] is 3 but X has n_x = 2"),
         (["--iterations", "-5"], "expected a number >= 0"),
         (["--activation", "softmax"], "invalid choice"),
-        (["--data", "missing.csv"], "--data must be"),
+        (["--data", "missing.xyz"], "--data must be"),
+        (["--data", "missing.csv"], "no such file: missing.csv"),
         (["--data", "nowhere/train_catvnoncat.h5"], "cat data"),
         (["--data", "empty"], "cat data"),
         (["--bogus"], "unrecognized arguments"),
