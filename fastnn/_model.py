@@ -56,9 +56,16 @@ class Model:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:
         """Read ``path`` (:func:`fastnn.load`); a ValueError if it is not a usable model."""
-        parameters, metadata = io.load(path)
-        if metadata.get("kind") == "checkpoint":
-            raise ValueError(f"{path} is a training checkpoint, not a model; resume it with fastnn train --resume")
+        try:
+            parameters, metadata = io.load(path)
+        except ValueError:
+            try:
+                io.load_checkpoint(path)
+            except ValueError:
+                raise
+            raise ValueError(
+                f"{path} is a training checkpoint, not a model; finish the run with fastnn train --resume {path}"
+            ) from None
         model = cls(parameters, metadata, str(path))
         model.standardizer  # noqa: B018 (checked now, not at the first prediction)
         return model

@@ -69,6 +69,10 @@ def _read_npz(path: Path) -> tuple[dict, dict]:
     """``(arrays, meta)`` of a file written by :func:`_write_npz`; ValueError for anything else."""
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if not magic.startswith((b"PK", b"\x80", b"\x93NUMPY")):  # zip, pickle, .npy: np.load tells those apart
+        raise ValueError(f"{path} is not a readable fastnn parameter file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as data:
             if _META_KEY not in data.files:
