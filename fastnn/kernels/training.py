@@ -23,7 +23,7 @@ from collections import namedtuple
 import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
-from fastnn.kernels._config import reduction
+from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
 from fastnn.kernels.engine import _dummy
@@ -84,7 +84,7 @@ def _gather(XT, Y, perm, start, Xb, Yb):
             Yb[i, j] = Y[i, perm[start + j]]
 
 
-@_engine
+@inlined
 def _view(buf, offset, rows, cols):
     """Rows x cols of ``buf`` from ``offset``: a C-contiguous view, no copy."""
     return buf[offset : offset + rows * cols].reshape((rows, cols))
