@@ -17,8 +17,8 @@ the solvers; inside them, fastnn runs scikit-learn's algorithm in compiled code:
   scikit-learn's packing.
 
 ``backend="numpy"`` runs scikit-learn's own solvers (the oracle); ``backend=None`` or
-``"numba"`` runs fastnn's. What fastnn does not compile yet (``sample_weight``,
-``loss="poisson"``, ``momentum=1``) runs scikit-learn's solver when ``backend=None`` and is a
+``"numba"`` runs fastnn's. What fastnn does not compile yet (``loss="poisson"``,
+``momentum=1``) runs scikit-learn's solver when ``backend=None`` and is a
 ValueError naming the setting when ``backend="numba"``.
 
 Sparse input is accepted as scikit-learn accepts it and trained dense (one dense copy per fit).
@@ -97,8 +97,6 @@ class _FastnnSolvers:
         if self.backend == "numpy":
             return False
         unsupported = []
-        if sample_weight is not None:
-            unsupported.append("sample_weight")
         if getattr(self, "loss", None) == "poisson":
             unsupported.append("loss='poisson'")
         if self.solver == "sgd" and self.momentum >= 1:
@@ -186,13 +184,16 @@ class _FastnnSolvers:
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
+        sw_train = sw_val = None
         if early_stopping:
             # scikit-learn's split, from the same generator (before any shuffle); multi-label
             # targets are not stratified.
             stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-            X_train, X_val, y_train, y_val = train_test_split(
-                X, y, random_state=self._random_state, test_size=self.validation_fraction, stratify=stratify
-            )
+            split = dict(random_state=self._random_state, test_size=self.validation_fraction, stratify=stratify)
+            if sample_weight is None:
+                X_train, X_val, y_train, y_val = train_test_split(X, y, **split)
+            else:
+                X_train, X_val, y_train, y_val, sw_train, sw_val = train_test_split(X, y, sample_weight, **split)
             if X_val.shape[0] < 2:
                 raise ValueError(
                     "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
@@ -200,7 +201,7 @@ class _FastnnSolvers:
             if is_classifier(self):
                 y_val = self._label_binarizer.inverse_transform(y_val)
         else:
-            X_train, y_train, X_val, y_val = X, y, None, None
+            X_train, y_train, X_val, y_val, sw_train = X, y, None, None, sample_weight
         n_samples = X_train.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -214,7 +215,7 @@ class _FastnnSolvers:
         sgd = self.solver == "sgd"
         optimizer = ("sklearn_nesterov" if self.nesterovs_momentum else "sklearn_momentum") if sgd else "sklearn_adam"
         spec, scale = self._spec(layer_units, optimizer, batch_size, X_train.dtype)
-        trainer = EpochTrainer(None, y_train.T, self._parameters(), spec, rows=X_train)
+        trainer = EpochTrainer(None, y_train.T, self._parameters(), spec, rows=X_train, sample_weight=sw_train)
         hp = trainer.hyper._replace(loss_scale=scale)
         opt = self._optimizer
         if sgd:
@@ -264,7 +265,7 @@ class _FastnnSolvers:
                 if self.verbose:
                     print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 if early_stopping:
-                    self._validation_step(X_val, y_val)
+                    self._validation_step(X_val, y_val, sw_val)
                     counters[KE.NO_IMPROVEMENT] = self._no_improvement_count
                     KE._epoch_end(sch, counters, reals, self.loss_)
                     self._no_improvement_count = int(counters[KE.NO_IMPROVEMENT])
@@ -298,9 +299,9 @@ class _FastnnSolvers:
         finally:
             self._finish(trainer, opt, sgd, state, key, counters, reals, params, early_stopping)
 
-    def _validation_step(self, X_val, y_val) -> None:
+    def _validation_step(self, X_val, y_val, sw_val) -> None:
         """scikit-learn's early-stopping bookkeeping for the epoch just trained."""
-        score = self._score(X_val, y_val, sample_weight=None)
+        score = self._score(X_val, y_val, sample_weight=sw_val)
         self.validation_scores_.append(score)
         if self.verbose:
             print(f"Validation score: {self.validation_scores_[-1]:f}")
@@ -357,10 +358,13 @@ class _FastnnSolvers:
         # scikit-learn unpacks SciPy's float64 iterate into its coefficients, so every
         # evaluation after the first runs in float64 whatever X's dtype: so does this one.
         spec, scale = self._spec(layer_units, "gd", None, np.float64)
-        trainer = EpochTrainer(np.asarray(X, dtype=np.float64).T, y.T, self._parameters(), spec)  # one copy of X
+        trainer = EpochTrainer(
+            np.asarray(X, dtype=np.float64).T, y.T, self._parameters(), spec, sample_weight=sample_weight
+        )  # one copy of X
         hp = trainer.hyper._replace(loss_scale=scale)
         net, XT, Y = trainer.net, trainer.X, trainer.Y
-        n, n_w = X.shape[0], net.n_w
+        n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # scikit-learn's sw_sum
+        n_w = net.n_w
         # position in scikit-learn's packing of each entry of fastnn's flat parameters
         to_sk = np.empty(net.P.size, np.int64)
         for l, (s, _, (fan_in, fan_out)) in enumerate(self._coef_indptr, start=1):
@@ -372,7 +376,7 @@ class _FastnnSolvers:
 
         def loss_grad(packed):
             net.P[:] = packed[to_sk]
-            cost = _gradient(XT, Y, net, hp, 0)
+            cost = _gradient(XT, Y, net.w, net, hp, 0)
             grad = np.empty_like(packed)
             g = net.G.copy()
             g[:n_w] += alpha * net.P[:n_w]

@@ -274,17 +274,31 @@ def test_backend_numpy_is_scikit_learn():
     assert comp.loss_curve_ == ref.loss_curve_  # the same code: bit for bit
 
 
-def test_sample_weight_and_poisson_run_scikit_learns_solver_or_raise():
-    X, y = moons()
-    w = np.linspace(0.5, 2, y.size)
-    p = dict(hidden_layer_sizes=(5,), max_iter=10, random_state=0)
-    ref, comp = fit_both(*both(RefClassifier, MLPClassifier, **p), X, y, sample_weight=w)
-    assert comp.loss_curve_ == ref.loss_curve_
-    with pytest.raises(ValueError, match=r"backend='numba' does not support sample_weight yet"):
-        MLPClassifier(**p, backend="numba").fit(X, y, sample_weight=w)
+@pytest.mark.parametrize(
+    "params",
+    [dict(solver="adam"), dict(solver="sgd", learning_rate="invscaling"), dict(solver="lbfgs", max_iter=20),
+     dict(solver="adam", early_stopping=True, n_iter_no_change=2)],
+    ids=["adam", "sgd", "lbfgs", "early_stopping"],
+)  # fmt: skip
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_sample_weight(task, params):
+    X, y = {"binary": moons, "multiclass": digits, "regression": lambda: regression(2)}[task]()
+    w = np.linspace(0.2, 3.0, y.shape[0]) ** 2
+    ref_cls, comp_cls = (RefRegressor, MLPRegressor) if task == "regression" else (RefClassifier, MLPClassifier)
+    p = dict(hidden_layer_sizes=(6,), max_iter=15, random_state=0, batch_size=37) | params
+    ref, comp = fit_both(*both(ref_cls, comp_cls, **p), X, y, sample_weight=w)
+    assert_same(ref, comp, X)
+    unweighted = comp_cls(**p).fit(X, y)
+    assert unweighted.loss_ != comp.loss_  # the weights matter
+
+
+def test_poisson_runs_scikit_learns_solver_or_raises():
     Xr, yr = regression()
+    p = dict(loss="poisson", hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    ref, comp = fit_both(*both(RefRegressor, MLPRegressor, **p), Xr, np.abs(yr))
+    assert comp.loss_curve_ == ref.loss_curve_
     with pytest.raises(ValueError, match=r"backend='numba' does not support loss='poisson' yet"):
-        MLPRegressor(loss="poisson", backend="numba", max_iter=2).fit(Xr, np.abs(yr))
+        MLPRegressor(**p, backend="numba").fit(Xr, np.abs(yr))
 
 
 def test_bad_parameters():

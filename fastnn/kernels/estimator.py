@@ -25,7 +25,7 @@ from collections import namedtuple
 
 from fastnn.kernels._config import reduction
 from fastnn.kernels.batching import _mt_shuffle
-from fastnn.kernels.training import _gather, _step, _view
+from fastnn.kernels.training import _gather, _gather_weights, _step, _view
 
 _engine = reduction
 
@@ -115,7 +115,9 @@ def _sk_epochs(XT, Y, net, hp, sch, order, draw, key, counters, reals, losses, e
             size = min(B, n - start)
             Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
             _gather(XT, Y, order, start, Xb, Yb)
-            total += _step(Xb, Yb, net, hp, lr, counters[T_BATCHES])
+            if hp.weighted:
+                _gather_weights(net.w, order, start, net.wb[:size])
+            total += _step(Xb, Yb, net.wb[:size], net, hp, lr, counters[T_BATCHES])
             counters[T_BATCHES] += 1
         loss = total / n
         losses[i] = loss

@@ -158,6 +158,36 @@ def _identity_se(Z, b, Y, dZ, db):
 
 
 @elementwise
+def _weigh(code, A, Y, dZ, db, w, clip):
+    """Sample weights on a head already run: ``dZ[:, j] *= w[j]``, ``db`` its new row sums,
+    and the returned loss ``sum_j w_j l_j`` with ``l_j`` computed as scikit-learn computes it
+    (from the output ``A``, probabilities clipped to ``[clip, 1 - clip]``), for its estimators'
+    ``sample_weight``."""
+    K, B = A.shape
+    total = 0.0
+    for j in range(B):
+        loss = 0.0
+        for k in range(K):
+            a, y = float(A[k, j]), float(Y[k, j])
+            if code == _SE:
+                loss += 0.5 * (y - a) * (y - a)
+            else:
+                p = min(max(a, clip), 1.0 - clip)
+                if y != 0:
+                    loss -= y * math.log(p)
+                if code == _BCE and y != 1:
+                    loss -= (1.0 - y) * math.log(1.0 - p)
+            dZ[k, j] = dZ[k, j] * w[j]
+        total += float(w[j]) * loss
+    for k in range(K):
+        acc = 0.0
+        for j in range(B):
+            acc += float(dZ[k, j])
+        db[k, 0] = acc
+    return total
+
+
+@elementwise
 def _head(code, Z, b, Y, dZ, db):
     """The head of ``code`` (:data:`HEAD_CODES`); an unknown code raises, never falls through."""
     if code == _BCE:

@@ -27,7 +27,7 @@ from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
 from fastnn.kernels.engine import _dummy
-from fastnn.kernels.heads import HEAD_CODES, _head
+from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
 from fastnn.kernels.products import _mm, _mm_nt, _mm_tn
 from fastnn.kernels.regularization import _apply_mask, _dropout_forward, _key, _squares
@@ -45,7 +45,7 @@ _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 Hyper = namedtuple(
     "Hyper",
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
-    "batch shuffle_seed dropout_seed fixed_masks loss_scale zero slope",
+    "batch shuffle_seed dropout_seed fixed_masks loss_scale weighted clip zero slope",
 )
 
 
@@ -65,6 +65,13 @@ def _epoch_lr(decay, lr0, rate, interval, epoch):
 #: Examples gathered together: rows of ``X.T`` read side by side, each run of columns of
 #: the batch buffer written contiguously.
 GATHER_BLOCK = 8
+
+
+@_engine
+def _gather_weights(w, perm, start, wb):
+    """Sample weights ``w[perm[start : start + B]]`` into ``wb`` (``B = wb.size``)."""
+    for j in range(wb.size):
+        wb[j] = w[perm[start + j]]
 
 
 @_engine
@@ -91,8 +98,9 @@ def _view(buf, offset, rows, cols):
 
 
 @_engine
-def _gradient(X, Y, net, hp, t):
-    """Forward and backward on one batch (``X``, ``Y``: its ``B`` columns): the raw gradient
+def _gradient(X, Y, w, net, hp, t):
+    """Forward and backward on one batch (``X``, ``Y``: its ``B`` columns; ``w``: its sample
+    weights when ``hp.weighted``, each example's loss and ``dZ`` scaled by its weight): the raw gradient
     sums (``dZ @ A_prev.T``, ``sum(dZ)``, not divided by ``B``, no L2 term) into ``net.G``.
     ``t``: mini-batches done before this one (the dropout stream's counter). Returns the summed
     loss times ``hp.loss_scale`` plus the L2 term ``(l2 / 2) sum ||W||^2`` of the current
@@ -120,7 +128,11 @@ def _gradient(X, Y, net, hp, t):
                     _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
-    cost = hp.loss_scale * _head(hp.head, _view(net.A, net.a_off[L], d[L], B), b_L, Y, dZ, db_L)
+    A_L = _view(net.A, net.a_off[L], d[L], B)
+    cost = _head(hp.head, A_L, b_L, Y, dZ, db_L)
+    if hp.weighted:
+        cost = _weigh(hp.head, A_L, Y, dZ, db_L, w, hp.clip)
+    cost *= hp.loss_scale
     if hp.l2 > 0:
         cost += hp.l2 / 2 * _squares(net.P[: net.n_w])
     for l in range(L, 0, -1):
@@ -142,11 +154,19 @@ def _gradient(X, Y, net, hp, t):
 
 
 @_engine
-def _step(X, Y, net, hp, lr, t):
+def _step(X, Y, w, net, hp, lr, t):
     """One mini-batch: :func:`_gradient`, then the update of every parameter. Returns the
-    batch's term of the epoch cost (float64, not divided by ``m``)."""
-    cost = _gradient(X, Y, net, hp, t)
-    B = X.shape[1]
+    batch's term of the epoch cost (float64, not divided by ``m``). With sample weights the
+    gradient is divided by their sum instead of ``B``, and the term is the weighted mean's
+    ``B`` times (scikit-learn's accounting)."""
+    cost = _gradient(X, Y, w, net, hp, t)
+    B = float(X.shape[1])  # the gradient's divisor
+    if hp.weighted:
+        total = 0.0
+        for j in range(X.shape[1]):
+            total += float(w[j])
+        cost *= B / total
+        B = total
     # Every gradient is computed from the parameters before the step: now the step, weights
     # (with their L2 term) then biases, each one contiguous range of the flat arrays.
     n = net.n_w
@@ -170,7 +190,7 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
         lr = _epoch_lr(hp.decay, hp.lr, hp.decay_rate, hp.decay_interval, epoch)
         total = 0.0
         if B == m:  # full batch: the examples in order, no gather
-            total += _step(X, Y, net, hp, lr, t)
+            total += _step(X, Y, net.w, net, hp, lr, t)
             t += 1
         else:
             if hp.shuffle_seed >= 0:
@@ -179,7 +199,9 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
                 size = min(B, m - start)
                 Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
                 _gather(net.XT, Y, perm, start, Xb, Yb)
-                total += _step(Xb, Yb, net, hp, lr, t)
+                if hp.weighted:
+                    _gather_weights(net.w, perm, start, net.wb[:size])
+                total += _step(Xb, Yb, net.wb[:size], net, hp, lr, t)
                 t += 1
         costs[i] = total / m
     return t
@@ -189,7 +211,7 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
 #: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
 #: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
 #: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``).
-Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT")
+Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT w wb")
 
 
 class EpochTrainer:
@@ -213,6 +235,8 @@ class EpochTrainer:
         The examples as rows instead of ``X`` (scikit-learn's layout), read in place when
         C-contiguous: every batch, the full one included, is gathered from it (for the
         estimators' loop, :mod:`fastnn.kernels.estimator`; :meth:`run` needs ``X``).
+    sample_weight : (m,) array, optional
+        Per-example weights, scikit-learn's ``sample_weight`` semantics (:func:`_step`).
     """
 
     def __init__(
@@ -222,6 +246,7 @@ class EpochTrainer:
         parameters: Parameters,
         spec: TrainingSpec,
         rows: FloatArray | None = None,
+        sample_weight: FloatArray | None = None,
     ):
         if rows is not None:  # the examples as rows, gathered from in place (scikit-learn's layout)
             XT = np.ascontiguousarray(rows)
@@ -272,6 +297,8 @@ class EpochTrainer:
             np.empty(dims[0] * B if gathers else 1, dtype),
             np.empty(dims[-1] * B if gathers else 1, dtype),
             XT if gathers else _dummy(dtype),
+            np.ones(1, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype),
+            np.ones(B if sample_weight is not None and gathers else 1, dtype),
         )
         if spec.keep_prob < 1 and spec.dropout_stream == "course":  # drawn once, reused (full batch)
             for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
@@ -298,6 +325,8 @@ class EpochTrainer:
             np.uint64(spec.dropout_seed),
             spec.dropout_stream == "course",
             1.0,
+            sample_weight is not None,
+            float(np.finfo(dtype).eps),
             c["zero"],
             c["slope"],
         )
