@@ -88,7 +88,12 @@ def classic(spec: TrainingSpec, m: int) -> bool:
 
 
 def make_trainer(X, Y, parameters, spec: TrainingSpec, backend: str, mode: str, expected_iterations: int):
-    """The trainer of ``spec`` on ``backend`` (``"numpy"`` or ``"numba"``)."""
+    """The trainer of ``spec`` on ``backend`` (``"numpy"``, ``"numba"``, or ``"dask"``: ``X`` a
+    persisted :class:`fastnn.dask.DaskData`)."""
+    if backend == "dask":
+        from fastnn.dask import DaskTrainer
+
+        return DaskTrainer(X, parameters, spec)
     if backend == "numpy":
         return _ReferenceTrainer(X, Y, parameters, spec)
     if classic(spec, X.shape[1]):
@@ -107,6 +112,10 @@ def make_trainer(X, Y, parameters, spec: TrainingSpec, backend: str, mode: str, 
 
 def restore_trainer(X, Y, state: dict, spec: TrainingSpec, backend: str):
     """The trainer that continues from ``state`` (a trainer's :meth:`state`)."""
+    if backend == "dask":
+        from fastnn.dask import DaskTrainer
+
+        return DaskTrainer.restore(X, state, spec)
     if backend == "numpy":
         return _ReferenceTrainer.restore(X, Y, state, spec)
     if classic(spec, X.shape[1]):
@@ -180,7 +189,9 @@ def run(
     from fastnn import io
 
     learning_rate = spec.learning_rate
-    settings = {"backend": BACKENDS[backend], "m": X.shape[1]}
+    settings = {"backend": BACKENDS.get(backend, backend), "m": X.shape[1]}
+    if backend == "dask":  # bit for bit the same run for the same chunking only
+        settings["partitions"] = list(X.partitions)
     settings.update(spec.effective(X.shape[1]))
     costs = np.empty(num_iterations, dtype=X.dtype)
     start = 0

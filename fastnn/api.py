@@ -105,6 +105,7 @@ def train(
     resume: str | os.PathLike | None = None,
     on_nonfinite: str = "raise",
     progress: bool | Progress = False,
+    client=None,
 ) -> TrainResult:
     """Train a feed-forward network: any head, optimizer, mini-batches, L2, dropout, decay.
 
@@ -184,6 +185,11 @@ def train(
         printed as well. A :class:`fastnn.progress.Progress` (see :func:`fastnn.progress.make_progress`) shows
         what it shows and records its monitors. Either way it is told at the ends of the
         engine's compiled chunks, never once per iteration.
+    client : distributed.Client, optional
+        With Dask arrays ``X`` and ``Y`` (chunked along the examples only): data-parallel
+        full-batch training on this Dask cluster (default: the current client); see
+        :mod:`fastnn.dask`. Mini-batches, dropout, ``backend="numpy"`` and ``mode="gram"``
+        are a ValueError there.
 
     Returns
     -------
@@ -196,7 +202,13 @@ def train(
     FloatingPointError
         If the cost stops being finite (training diverged).
     """
-    X = check_X(X, dtype)
+    data = None  # the training set on a Dask cluster (fastnn.dask.DaskData), or None
+    if client is not None or _is_dask(X) or _is_dask(Y):
+        from fastnn.dask import DaskData
+
+        X = data = DaskData(X, Y, client, dtype)  # its layout checked; its values on the workers, below
+    else:
+        X = check_X(X, dtype)
     dims = check_layer_dims(layer_dims, X.shape[0], binary=False)
     if loss is None:
         if dims[-1] != 1:
@@ -214,7 +226,7 @@ def train(
         shuffle_seed, l2, keep_prob, dropout_seed=0 if seed is None else int(seed), decay=decay,
         decay_rate=decay_rate, decay_interval=decay_interval, dtype=X.dtype.name,
     )  # fmt: skip
-    Y = check_targets(Y, loss, dims[-1], X)
+    Y = check_targets(Y, loss, dims[-1], X) if data is None else data
     check_choice("init", init, INITIALIZERS)
     num_iterations = check_num_iterations(num_iterations)
     print_every = check_print_every(print_every)
@@ -222,6 +234,10 @@ def train(
     backend = resolve_backend(backend)
     check_choice("mode", mode, MODES)
     check_choice("on_nonfinite", on_nonfinite, ("raise", "stop"))
+    if data is not None:
+        from fastnn.dask import check_spec
+
+        check_spec(spec, X.shape[1], backend, mode)
     if backend == "numpy" and mode == "gram":
         raise ValueError("mode='gram' needs backend='numba'; the numpy backend is the reference (standard mode)")
     mini_batches = spec.batch_size is not None and spec.batch_size < X.shape[1]
@@ -251,13 +267,15 @@ def train(
     if progress is not None:
         progress.start(num_iterations, unit)
     try:
+        if data is not None:
+            data.persist(spec)  # checked, contiguous partitions on the workers for the run
         parameters, costs = _driver.run(
             X,
             Y,
             parameters,
             spec,
             num_iterations,
-            backend,
+            backend if data is None else "dask",
             report_at=_driver.report_points(num_iterations, print_every, last=True)
             if print_every and progress is None
             else (),
@@ -273,7 +291,14 @@ def train(
     finally:
         if progress is not None:
             progress.close()
+        if data is not None:
+            data.close()
     return TrainResult(parameters, costs, hidden_activation, backend, spec)
+
+
+def _is_dask(a) -> bool:
+    """Whether ``a`` is a Dask collection, without importing Dask."""
+    return type(a).__module__.partition(".")[0] == "dask"
 
 
 def _output(parameters: Parameters, X, hidden_activation: str, loss: str, backend: str | None) -> FloatArray:
@@ -321,7 +346,8 @@ def predict_proba(
     hidden_activation : str
         The activation the network was trained with.
     loss : {"binary_crossentropy", "categorical_crossentropy"}
-        The loss it was trained with; ``"squared_error"`` has no probabilities (a ValueError).
+        The loss it was trained with; ``"squared_error"`` and ``"poisson"`` have no
+        probabilities (a ValueError).
     backend : {None, "numpy", "numba"}
 
     Raises
@@ -331,8 +357,8 @@ def predict_proba(
         ``inf`` and ``-inf``). Overflow to ``inf`` alone saturates the sigmoid to 0 or 1,
         which is the right probability, and passes silently.
     """
-    if loss == "squared_error":
-        raise ValueError("predict_proba needs a classification loss; a squared-error network predicts values")
+    if loss in ("squared_error", "poisson"):
+        raise ValueError(f"predict_proba needs a classification loss; a {loss} network predicts values")
     return _output(parameters, X, hidden_activation, loss, backend)
 
 
@@ -346,11 +372,12 @@ def predict(
 ) -> np.ndarray:
     """Predictions: for binary cross-entropy ``1.0`` where the probability exceeds 0.5 else
     ``0.0``, shape ``(n_L, m)``; for categorical cross-entropy the class ``0..K-1`` of largest
-    probability, an int64 ``(1, m)``; for squared error the values ``(n_y, m)``."""
+    probability, an int64 ``(1, m)``; for squared error the values ``(n_y, m)``, for Poisson
+    the predicted means ``exp(z)``."""
     A = _output(parameters, X, hidden_activation, loss, backend)
     if loss == "categorical_crossentropy":
         return np.argmax(A, axis=0)[None, :].astype(np.int64)
-    if loss == "squared_error":
+    if loss in ("squared_error", "poisson"):
         return A
     return (A > 0.5).astype(A.dtype)
 
