@@ -196,7 +196,8 @@ def check_targets(Y, loss: str, n_out: int, X: np.ndarray) -> np.ndarray:
     ``binary_crossentropy``: zeros and ones, ``(n_out, m)`` (several rows: multi-label).
     ``categorical_crossentropy``: one-hot ``(K, m)`` columns, or integer labels ``(1, m)`` in
     ``0 .. K-1`` (turned into one-hot columns here). ``squared_error``: finite real targets
-    ``(n_out, m)``. A ValueError or TypeError names what is wrong, never broadcast.
+    ``(n_out, m)``; ``poisson``: the same, non-negative. A ValueError or TypeError names what
+    is wrong, never broadcast.
     """
     m = X.shape[1]
     if isinstance(Y, (str, bytes)) or Y is None:
@@ -235,4 +236,8 @@ def check_targets(Y, loss: str, n_out: int, X: np.ndarray) -> np.ndarray:
         bad = np.unique(Y[(Y != 0) & (Y != 1)])
         if bad.size:
             raise ValueError(f"Y must hold only 0 and 1 (binary labels); found {_shown(bad)}")
+    if loss == "poisson":
+        bad = np.unique(Y[Y < 0])
+        if bad.size:
+            raise ValueError(f"Y must be non-negative for the poisson loss (counts or rates); found {_shown(bad)}")
     return Y.astype(X.dtype, copy=False)

@@ -120,13 +120,13 @@ def train(
     Y : array_like
         ``(n_L, m)`` zeros and ones for binary cross-entropy (several rows: multi-label);
         one-hot ``(K, m)`` or integer labels ``(1, m)`` in ``0..K-1`` for categorical
-        cross-entropy; real ``(n_y, m)`` targets for squared error.
+        cross-entropy; real ``(n_y, m)`` targets for squared error, non-negative ones for Poisson.
     layer_dims : sequence of int
         ``[n_x, n_1, ..., n_L]``.
     hidden_activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"}
-    loss : {None, "binary_crossentropy", "categorical_crossentropy", "squared_error"}
+    loss : {None, "binary_crossentropy", "categorical_crossentropy", "squared_error", "poisson"}
         None: binary cross-entropy when ``layer_dims[-1] == 1``. The output activation follows
-        (sigmoid, softmax, identity).
+        (sigmoid, softmax, identity, exp).
     optimizer : {"gd", "momentum", "adam", "sklearn_momentum", "sklearn_nesterov", "sklearn_adam"}
         The course's forms (``momentum``: ``v = beta v + (1 - beta) dW``; ``adam``: bias-corrected
         moments, ``epsilon`` outside the root) and scikit-learn's (see :mod:`fastnn.spec`).

@@ -17,9 +17,9 @@ the solvers; inside them, fastnn runs scikit-learn's algorithm in compiled code:
   scikit-learn's packing.
 
 ``backend="numpy"`` runs scikit-learn's own solvers (the oracle); ``backend=None`` or
-``"numba"`` runs fastnn's. What fastnn does not compile yet (``loss="poisson"``,
-``momentum=1``) runs scikit-learn's solver when ``backend=None`` and is a
-ValueError naming the setting when ``backend="numba"``.
+``"numba"`` runs fastnn's. What fastnn does not compile (``momentum=1``, where the spec
+requires ``beta < 1``) runs scikit-learn's solver when ``backend=None`` and is a ValueError
+naming the setting when ``backend="numba"``.
 
 Sparse input is accepted as scikit-learn accepts it and trained dense (one dense copy per fit).
 
@@ -59,7 +59,12 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 #: scikit-learn's hidden activations to fastnn's.
 ACTIVATIONS = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 #: scikit-learn's output activation to fastnn's loss (each a canonical pair: delta = a - y).
-OUTPUT_LOSSES = {"logistic": "binary_crossentropy", "softmax": "categorical_crossentropy", "identity": "squared_error"}
+OUTPUT_LOSSES = {
+    "logistic": "binary_crossentropy",
+    "softmax": "categorical_crossentropy",
+    "identity": "squared_error",
+    "exp": "poisson",
+}
 
 
 def _resolve_dtype(dtype) -> np.dtype | None:
@@ -97,8 +102,6 @@ class _FastnnSolvers:
         if self.backend == "numpy":
             return False
         unsupported = []
-        if getattr(self, "loss", None) == "poisson":
-            unsupported.append("loss='poisson'")
         if self.solver == "sgd" and self.momentum >= 1:
             unsupported.append("momentum=1")
         if not unsupported:

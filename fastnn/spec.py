@@ -23,6 +23,7 @@ LOSSES = {
     "binary_crossentropy": "sigmoid",  # one unit: binary; several: multi-label, summed over units
     "categorical_crossentropy": "softmax",
     "squared_error": "identity",  # per example 1/2 * sum over outputs of (a - y)^2
+    "poisson": "exp",  # counts; per example sum over outputs of y log(y / a) - y + a
 }
 
 #: Optimizer to the hyperparameters it reads (beside the learning rate).
@@ -95,7 +96,7 @@ class TrainingSpec:
     layer_dims : tuple of int
         ``(n_x, n_1, ..., n_L)``.
     hidden_activation : {"relu", "leaky_relu", "tanh", "sigmoid", "identity"}
-    loss : {"binary_crossentropy", "categorical_crossentropy", "squared_error"}
+    loss : {"binary_crossentropy", "categorical_crossentropy", "squared_error", "poisson"}
         Picks the output activation (:data:`LOSSES`).
     optimizer : str
         A key of :data:`OPTIMIZERS`.

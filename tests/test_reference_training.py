@@ -111,6 +111,18 @@ def test_heads_against_their_textbook_formulas():
     np.testing.assert_allclose(loss, 0.5 * np.sum((Z - target) ** 2), rtol=1e-14)
     np.testing.assert_array_equal(dZ, Z - target)
 
+    counts = rng.poisson(2.0, (3, 11)).astype(float)
+    A, loss, dZ = HEADS["poisson"](Z, counts)
+    mean = np.exp(Z)
+    np.testing.assert_allclose(A, mean, rtol=1e-15)
+    # the half Poisson deviance, written with y / a as scikit-learn's poisson_loss writes it
+    textbook = np.where(counts > 0, counts * np.log(np.where(counts > 0, counts, 1) / mean), 0) - counts + mean
+    np.testing.assert_allclose(loss, np.sum(textbook), rtol=1e-13)
+    np.testing.assert_array_equal(dZ, A - counts)
+    assert HEADS["poisson"](np.log(counts + (counts == 0)), counts)[1] == pytest.approx(
+        np.sum(counts == 0), rel=1e-12
+    )  # zero at a = y, except where y = 0 (a = 1 there: a loss of 1 each)
+
 
 def test_heads_are_finite_at_extreme_logits():
     Z = np.array([[-800.0, 800.0, 0.0], [800.0, -800.0, 1.0], [0.0, 0.0, 2.0]])
@@ -143,13 +155,14 @@ def test_softmax_is_shift_invariant_and_does_not_overflow():
 # Gradients: central differences, every head x hidden activation x l2
 # ---------------------------------------------------------------------------------------------
 
-#: (loss, output units): binary 1 and 3 (multi-label), softmax 3, squared error 1 and 2.
+#: (loss, output units): binary 1 and 3 (multi-label), softmax 3, squared error 1 and 2, Poisson 2.
 HEAD_CASES = [
     ("binary_crossentropy", 1),
     ("binary_crossentropy", 3),
     ("categorical_crossentropy", 3),
     ("squared_error", 1),
     ("squared_error", 2),
+    ("poisson", 2),
 ]
 
 
@@ -166,6 +179,8 @@ def make_problem(loss: str, K: int, seed: int = 0, m: int = 9, dims=(4, 5, 3)):
         Y = (rng.random((K, m)) > 0.5).astype(float)
     elif loss == "categorical_crossentropy":
         Y = np.eye(K)[:, rng.integers(K, size=m)]
+    elif loss == "poisson":
+        Y = rng.poisson(1.5, (K, m)).astype(float)
     else:
         Y = rng.standard_normal((K, m))
     return layer_dims, params, X, Y
@@ -265,6 +280,9 @@ def torch_objective(torch, X, Y, params, spec, masks=None):
         summed = F.binary_cross_entropy_with_logits(ZL, Yt, reduction="sum")
     elif spec.loss == "categorical_crossentropy":
         summed = -(Yt * torch.log_softmax(ZL, dim=0)).sum()
+    elif spec.loss == "poisson":  # PyTorch's NLL (exp(z) - y z) plus the deviance's constant y log y - y
+        summed = F.poisson_nll_loss(ZL, Yt, log_input=True, full=False, reduction="sum")
+        summed = summed + (torch.xlogy(Yt, Yt) - Yt).sum()
     else:
         summed = 0.5 * ((ZL - Yt) ** 2).sum()
     l2 = spec.l2 / 2 * sum((P[k] ** 2).sum() for k in P if k.startswith("W"))

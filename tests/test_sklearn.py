@@ -292,13 +292,22 @@ def test_sample_weight(task, params):
     assert unweighted.loss_ != comp.loss_  # the weights matter
 
 
-def test_poisson_runs_scikit_learns_solver_or_raises():
-    Xr, yr = regression()
-    p = dict(loss="poisson", hidden_layer_sizes=(4,), max_iter=5, random_state=0)
-    ref, comp = fit_both(*both(RefRegressor, MLPRegressor, **p), Xr, np.abs(yr))
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_poisson_regressor(solver):
+    X, y = regression(2)
+    counts = np.random.default_rng(0).poisson(np.exp(np.clip(y * 3, -3, 3)))
+    p = dict(loss="poisson", hidden_layer_sizes=(6,), max_iter=25, random_state=0, solver=solver,
+             learning_rate_init=0.01)  # fmt: skip
+    assert_same(*fit_both(*both(RefRegressor, MLPRegressor, **p), X, counts), X)
+
+
+def test_momentum_one_runs_scikit_learns_solver_or_raises():
+    X, y = moons()
+    p = dict(solver="sgd", momentum=1.0, hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    ref, comp = fit_both(*both(RefClassifier, MLPClassifier, **p), X, y)
     assert comp.loss_curve_ == ref.loss_curve_
-    with pytest.raises(ValueError, match=r"backend='numba' does not support loss='poisson' yet"):
-        MLPRegressor(**p, backend="numba").fit(Xr, np.abs(yr))
+    with pytest.raises(ValueError, match=r"backend='numba' does not support momentum=1 yet"):
+        MLPClassifier(**p, backend="numba").fit(X, y)
 
 
 def test_bad_parameters():

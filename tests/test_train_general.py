@@ -88,6 +88,27 @@ def test_regression_and_multi_label_predictions():
     assert multi.predict(X).shape == (3, 70) and set(np.unique(multi.predict(X))) <= {0.0, 1.0}
 
 
+def test_poisson_counts():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((3, 400))
+    rate = np.exp(0.8 * X[:1] - 0.3 * X[1:2] + 0.5)  # a log-linear rate: the exp head's own model
+    Y = rng.poisson(rate).astype(float)
+    fits = {
+        backend: fastnn.train(X, Y, [3, 1], loss="poisson", optimizer="adam", learning_rate=0.05,
+                              num_iterations=400, backend=backend)  # fmt: skip
+        for backend in ("numpy", "numba")
+    }
+    np.testing.assert_allclose(fits["numba"].costs, fits["numpy"].costs, rtol=1e-12)
+    W = fits["numba"].parameters["W1"]
+    np.testing.assert_allclose(W[0, :2], [0.8, -0.3], atol=0.15)  # the generating coefficients, roughly
+    prediction = fits["numba"].predict(X)
+    np.testing.assert_allclose(prediction, np.exp(W @ X + fits["numba"].parameters["b1"]), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"Y must be non-negative for the poisson loss .* found -1.0"):
+        fastnn.train(X, Y - 1, [3, 1], loss="poisson", num_iterations=1)
+    with pytest.raises(ValueError, match="predict_proba needs a classification loss; a poisson network"):
+        fits["numba"].predict_proba(X)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_resume_mini_batches_adam_dropout_bit_for_bit(tmp_path, backend):
     X, Y = data("categorical_crossentropy", 3)

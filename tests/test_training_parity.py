@@ -31,6 +31,7 @@ HEAD_CASES = [
     ("binary_crossentropy", 3),
     ("categorical_crossentropy", 4),
     ("squared_error", 2),
+    ("poisson", 2),
 ]
 
 
@@ -41,6 +42,8 @@ def problem(loss, K, n_x=6, m=53, seed=0, dtype=np.float64):
         Y = np.eye(K)[:, (np.abs(X[:K]).argmax(axis=0))]
     elif loss == "binary_crossentropy":
         Y = (X[:K] + 0.5 * rng.standard_normal((K, m)) > 0).astype(float)
+    elif loss == "poisson":
+        Y = rng.poisson(np.exp(0.5 * X[:K])).astype(float)
     else:
         Y = X[:K] * 0.7 - 0.2 + 0.1 * rng.standard_normal((K, m))
     return X.astype(dtype), Y.astype(dtype)

@@ -23,7 +23,9 @@ from fastnn.spec import LOSSES
 
 #: Head codes the compiled dispatch (:func:`_head`) branches on, in :data:`fastnn.spec.LOSSES` order.
 HEAD_CODES = {name: code for code, name in enumerate(LOSSES)}
-_BCE, _CCE, _SE = (HEAD_CODES[name] for name in ("binary_crossentropy", "categorical_crossentropy", "squared_error"))
+_BCE, _CCE, _SE, _POISSON = (
+    HEAD_CODES[name] for name in ("binary_crossentropy", "categorical_crossentropy", "squared_error", "poisson")
+)
 
 #: Examples per block of the sigmoid head's product of ``1 + e`` (each factor is at most 2).
 LOG_BLOCK = 512
@@ -158,6 +160,27 @@ def _identity_se(Z, b, Y, dZ, db):
 
 
 @elementwise
+def _exp_poisson(Z, b, Y, dZ, db):
+    """Exponential output with the Poisson loss, ``sum y log y - y z - y + exp(z)``."""
+    K, B = Z.shape
+    total = 0.0
+    for k in range(K):
+        acc = 0.0
+        loss = 0.0
+        bk = b[k, 0]
+        for j in range(B):
+            z = float(Z[k, j] + bk)
+            y = float(Y[k, j])
+            Z[k, j] = math.exp(z)
+            dZ[k, j] = Z[k, j] - Y[k, j]
+            acc += float(dZ[k, j])
+            loss += (y * math.log(y) if y > 0 else 0.0) - y * z - y + float(Z[k, j])
+        db[k, 0] = acc
+        total += loss
+    return total
+
+
+@elementwise
 def _weigh(code, A, Y, dZ, db, w, clip):
     """Sample weights on a head already run: ``dZ[:, j] *= w[j]``, ``db`` its new row sums,
     and the returned loss ``sum_j w_j l_j`` with ``l_j`` computed as scikit-learn computes it
@@ -171,6 +194,8 @@ def _weigh(code, A, Y, dZ, db, w, clip):
             a, y = float(A[k, j]), float(Y[k, j])
             if code == _SE:
                 loss += 0.5 * (y - a) * (y - a)
+            elif code == _POISSON:
+                loss += (y * math.log(y / a) if y > 0 else 0.0) - y + a
             else:
                 p = min(max(a, clip), 1.0 - clip)
                 if y != 0:
@@ -196,6 +221,8 @@ def _head(code, Z, b, Y, dZ, db):
         return _softmax_cce(Z, b, Y, dZ, db)
     if code == _SE:
         return _identity_se(Z, b, Y, dZ, db)
+    if code == _POISSON:
+        return _exp_poisson(Z, b, Y, dZ, db)
     raise ValueError("unknown head code")
 
 
@@ -222,9 +249,15 @@ def identity_squared_error(ZL: FloatArray, Y: FloatArray) -> tuple[FloatArray, F
     return _public(_SE, ZL, Y)
 
 
+def exp_poisson(ZL: FloatArray, Y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(AL, summed_loss, dZL)`` of the exponential output with the Poisson loss; see the reference's twin."""
+    return _public(_POISSON, ZL, Y)
+
+
 #: ``HEADS[loss](ZL, Y) -> (AL, summed_loss, dZL)``, keys as the reference's.
 HEADS = {
     "binary_crossentropy": sigmoid_binary_crossentropy,
     "categorical_crossentropy": softmax_categorical_crossentropy,
     "squared_error": identity_squared_error,
+    "poisson": exp_poisson,
 }

@@ -6,6 +6,8 @@ the loss of one example (a column ``z`` of ``ZL``, ``y`` of ``Y``) is
 ``binary_crossentropy``       sigmoid output; ``sum_k max(z_k, 0) - z_k y_k + log1p(exp(-|z_k|))``
 ``categorical_crossentropy``  softmax output; ``-sum_k y_k log softmax(z)_k``, ``y`` one-hot
 ``squared_error``             identity output; ``1/2 sum_k (z_k - y_k)**2``
+``poisson``                   exp output; ``sum_k y_k log(y_k / a_k) - y_k + a_k``, ``a = exp(z)``
+                              (the Poisson deviance's half: 0 when ``a = y``; ``0 log 0 = 0``)
 
 With several output units the binary cross-entropy is multi-label: one independent sigmoid
 per unit, the losses summed over units. The summed loss is the SUM over the examples of the
@@ -14,8 +16,8 @@ the end of the epoch.
 
 Every pair is a canonical link (the output activation is the inverse of the canonical link
 of the loss's exponential family: logit for Bernoulli, multinomial logit for categorical,
-identity for Gaussian), so the gradient of the summed loss with respect to the logits is
-``dZL = AL - Y`` for all three: the heads return it fused, never through ``dAL``.
+identity for Gaussian, log for Poisson), so the gradient of the summed loss with respect to
+the logits is ``dZL = AL - Y`` for all four: the heads return it fused, never through ``dAL``.
 
 This module also holds the hidden activation ``identity`` and the tables
 :data:`HIDDEN` / :data:`HIDDEN_DERIVATIVES` (``ACTIVATIONS`` / ``DERIVATIVES`` plus
@@ -28,6 +30,7 @@ into :mod:`fastnn.reference.activations`.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import xlogy
 
 from fastnn._typing import FloatArray
 from fastnn.reference.activations import ACTIVATIONS, DERIVATIVES, sigmoid
@@ -141,11 +144,37 @@ def identity_squared_error(ZL: FloatArray, Y: FloatArray) -> tuple[FloatArray, F
     return AL, summed_loss, residual
 
 
+def exp_poisson(ZL: FloatArray, Y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Exponential output with the Poisson loss (counts, rates).
+
+    Parameters
+    ----------
+    ZL : (n_L, m) array
+        The log of the predicted mean.
+    Y : (n_L, m) array
+        Non-negative targets.
+
+    Returns
+    -------
+    AL : (n_L, m) array
+        ``exp(ZL)``.
+    summed_loss : scalar of ZL's dtype
+        ``sum(Y log Y - Y ZL - Y + AL)`` over outputs and examples (``0 log 0 = 0``), which is
+        ``sum(Y log(Y / AL) - Y + AL)`` written without dividing by ``AL``.
+    dZL : (n_L, m) array
+        ``AL - Y``.
+    """
+    AL = np.exp(ZL)
+    summed_loss = np.sum(xlogy(Y, Y) - Y * ZL - Y + AL)
+    return AL, summed_loss, AL - Y
+
+
 #: ``HEADS[loss](ZL, Y) -> (AL, summed_loss, dZL)``; keys are :data:`fastnn.spec.LOSSES`.
 HEADS = {
     "binary_crossentropy": sigmoid_binary_crossentropy,
     "categorical_crossentropy": softmax_categorical_crossentropy,
     "squared_error": identity_squared_error,
+    "poisson": exp_poisson,
 }
 
 #: Output activations by name (the values of :data:`fastnn.spec.LOSSES`).
@@ -153,6 +182,7 @@ OUTPUT_ACTIVATIONS = {
     "sigmoid": sigmoid,
     "softmax": softmax,
     "identity": identity,
+    "exp": np.exp,
 }
 
 
@@ -161,12 +191,13 @@ def output_activation(loss: str, ZL: FloatArray) -> FloatArray:
 
     Parameters
     ----------
-    loss : {"binary_crossentropy", "categorical_crossentropy", "squared_error"}
+    loss : {"binary_crossentropy", "categorical_crossentropy", "squared_error", "poisson"}
     ZL : (n_L, m) array
 
     Returns
     -------
     AL : (n_L, m) array
-        Probabilities (sigmoid per unit, or softmax per column), or ``ZL`` for regression.
+        Probabilities (sigmoid per unit, or softmax per column), ``ZL`` for squared error,
+        ``exp(ZL)`` for Poisson.
     """
     return OUTPUT_ACTIVATIONS[LOSSES[loss]](ZL)
