@@ -15,6 +15,8 @@ median seconds per iteration and each one's time relative to fastnn's in the sam
 
 PyTorch from the package index is a multi-gigabyte CUDA build by default; the CPU build
 used here is ``pip install torch==2.13.0`` (the ``torch`` extra). JAX: ``pip install jax jaxlib``.
+A second table times mini-batch Adam per epoch on the same peers (``peers_minibatch.py``: the
+moons and softmax-at-scale workloads, with ``fastnn.sklearn`` and scikit-learn beside them).
 Writes ``docs/peers.md`` and ``docs/peers.png`` (``--out`` to change the folder).
 """
 
@@ -32,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernels import machine  # noqa: E402
+from peers_minibatch import minibatch_rows  # noqa: E402
 from workloads import workloads  # noqa: E402
 
 from fastnn import reference as R  # noqa: E402
@@ -247,6 +250,12 @@ def main() -> None:
         "| workload | implementation | time per iteration | relative to fastnn f64 |",
         "|---|---|---:|---:|",
         *rows,
+        "",
+        "Mini-batch Adam (scripts/peers_minibatch.py):",
+        "",
+        "| workload | implementation | time per epoch | relative to fastnn.train f64 |",
+        "|---|---|---:|---:|",
+        *minibatch_rows(args.quick, rounds, notes),
     ]
     if notes:
         table += ["", *[f"- {n}" for n in notes]]
