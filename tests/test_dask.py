@@ -295,7 +295,7 @@ def test_loss_and_gradient_for_lbfgs(client):
         data = DaskData(*on_dask(X, Y, chunks), client=client).persist(spec, loss_scale=0.5)
         try:
 
-            def comp_loss_grad(P):
+            def comp_loss_grad(P, data=data):
                 cost, G = data.loss_and_gradient(P)
                 return cost / M, G / M
 
@@ -345,7 +345,7 @@ def test_bad_layouts_and_settings_are_named(client):
 
     with pytest.raises(ValueError, match=r"X is chunked along its features \(rows \(3, 3\)\).*X.rechunk"):
         train(X=da.from_array(X, chunks=(3, 60)))
-    with pytest.raises(ValueError, match=r"chunked differently along the examples \(X: \(60, 60, 60, 60\), Y: \(120, 120\)"):
+    with pytest.raises(ValueError, match=r"chunked differently along the examples \(X: \(60, 60, 60, 60\), Y: \(120"):
         train(Y=da.from_array(Y, chunks=(1, 120)))
     with pytest.raises(ValueError, match="disagree on the number of examples: X has 240 columns, Y has 200"):
         train(Y=da.from_array(Y[:, :200], chunks=(1, 60)))
