@@ -22,9 +22,9 @@ from fastnn.kernels.training import EpochTrainer, _epoch_lr
 from fastnn.spec import TrainingSpec
 
 #: A scheduler round trip (a few milliseconds) counted as this many flops when the driver
-#: sizes its chunks (2e10 flops): at most about 200 iterations per chunk, so that reports,
+#: sizes its chunks (2e10 flops): at most 100 iterations per chunk, so that reports,
 #: checkpoints and Ctrl-C come within a second or two however small the data.
-ROUND_TRIP_FLOPS = 1e8
+ROUND_TRIP_FLOPS = 2e8
 
 
 class DaskTrainer:
