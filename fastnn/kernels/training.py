@@ -24,6 +24,7 @@ import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import inlined, reduction
+from fastnn.kernels._views import view2d
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
 from fastnn.kernels.engine import _dummy
@@ -93,8 +94,9 @@ def _gather(XT, Y, perm, start, Xb, Yb):
 
 @inlined
 def _view(buf, offset, rows, cols):
-    """Rows x cols of ``buf`` from ``offset``: a C-contiguous view, no copy."""
-    return buf[offset : offset + rows * cols].reshape((rows, cols))
+    """Rows x cols of ``buf`` from ``offset``: a C-contiguous view, no copy, borrowed
+    (:func:`~fastnn.kernels._views.view2d`; ``buf`` must outlive it)."""
+    return view2d(buf, offset, rows, cols)
 
 
 @_engine
