@@ -624,7 +624,7 @@ def dims_last(c, k):
     # With loss=None (the default), more than one output unit needs the loss named.
     return ValueError, esc(
         f"layer_dims[-1] is {c.layer_dims[-1]}: say which loss, one of 'binary_crossentropy', "
-        "'categorical_crossentropy', 'squared_error' (None means binary cross-entropy of one output unit)"
+        "'categorical_crossentropy', 'squared_error', 'poisson' (None means binary cross-entropy of one output unit)"
     )
 
 
