@@ -6,14 +6,14 @@ runtime plus a reference-count increment and decrement (atomic operations): abou
 inlined, 45 ns as a call, here. :func:`view2d` builds the view's array structure directly,
 with no owner (the ``meminfo`` of ``numba.carray``'s arrays is null too): about 2 ns.
 
-Safe only while the buffer outlives the view: use it inside compiled code on buffers the
-caller holds for the whole call, and never return a view to Python (it would not keep its
-buffer alive).
+With ``NUMBA_DISABLE_JIT=1`` it is the plain reshape. Safe only while the buffer outlives the
+view: use it inside compiled code on buffers the caller holds for the whole call, and never
+return a view to Python (it would not keep its buffer alive).
 """
 
 from __future__ import annotations
 
-from numba import types
+from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
@@ -47,3 +47,10 @@ def view2d(typingctx, buf, offset, rows, cols):
         return out._getvalue()
 
     return sig, codegen
+
+
+if config.DISABLE_JIT:  # kernels run as plain Python (coverage runs): an ordinary view
+
+    def view2d(buf, offset, rows, cols):  # noqa: F811
+        """``buf[offset : offset + rows * cols].reshape(rows, cols)``."""
+        return buf[offset : offset + rows * cols].reshape(rows, cols)
