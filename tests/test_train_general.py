@@ -94,8 +94,9 @@ def test_poisson_counts():
     rate = np.exp(0.8 * X[:1] - 0.3 * X[1:2] + 0.5)  # a log-linear rate: the exp head's own model
     Y = rng.poisson(rate).astype(float)
     fits = {
-        backend: fastnn.train(X, Y, [3, 1], loss="poisson", optimizer="adam", learning_rate=0.05,
-                              num_iterations=400, backend=backend)  # fmt: skip
+        backend: fastnn.train(
+            X, Y, [3, 1], loss="poisson", optimizer="adam", learning_rate=0.05, num_iterations=400, backend=backend
+        )  # fmt: skip
         for backend in ("numpy", "numba")
     }
     np.testing.assert_allclose(fits["numba"].costs, fits["numpy"].costs, rtol=1e-12)
