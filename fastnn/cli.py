@@ -11,6 +11,7 @@ import argparse
 import inspect
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -142,7 +143,9 @@ def _add_train(sub) -> None:
     g.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, help="hidden activation (default: the data set's)")
     g.add_argument(
         "--loss",
-        choices=tuple(LOSSES),
+        # poisson (fastnn.train, fastnn.sklearn) is not offered here: predict/evaluate/info treat
+        # squared_error as the one regression loss
+        choices=tuple(loss for loss in LOSSES if loss != "poisson"),
         help="default: binary_crossentropy for two classes, categorical_crossentropy (softmax) for more",
     )
     g.add_argument("--init", choices=tuple(INITIALIZERS), help="weight initialisation (default: the data set's)")
@@ -247,11 +250,18 @@ def _check_writable(path: str | None, option: str) -> None:
     """Fail before training, not after it, when ``path`` cannot be written."""
     if path is None:
         return
+    if not str(path):
+        raise ValueError(f"{option} needs a file name")
     target = Path(path)
     if target.is_dir():
         raise ValueError(f"{option} {path} is a directory; give a file name such as {target / 'model.npz'}")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"{option} {path}: no such directory {target.parent}")
+    try:  # the folder must take a new file (the atomic write's temporary one), checked by making one
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".fastnn-probe-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: cannot write in {target.parent} ({exc.strerror})") from None
 
 
 def _check_options(args: argparse.Namespace, optimizer: str, batch_size) -> None:
@@ -289,21 +299,32 @@ def _scores(model: Model, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
     as trained on (0/1, labels 0..K-1 or values)."""
     from fastnn.metrics import regression_scores
 
+    if not X.shape[1]:  # an empty dev split (--dev-fraction 0, or a handful of rows): nothing to score
+        return {}
     if model.is_regressor:
         scores = regression_scores(model.predict(X), Y)
         return {"rmse": scores["rmse"], "r2": scores["r2"]}
-    return {"accuracy": accuracy(model.predict(X), Y) if X.shape[1] else float("nan")}
+    return {"accuracy": accuracy(model.predict(X), Y)}
 
 
 def _score_lines(name: str, scores: dict[str, float], m: int) -> str:
+    if not scores:
+        return f"{name + ':':16s}no examples"
     if "accuracy" in scores:
         return f"{name + ' accuracy:':16s}{100 * scores['accuracy']:.2f} %  ({m} examples)"
     return f"{name + ' RMSE:':16s}{scores['rmse']:.6g}  R2: {scores['r2']:.4f}  ({m} examples)"
 
 
 def run_train(args: argparse.Namespace) -> int:
+    outputs: dict[Path, str] = {}
     for option in ("out", "checkpoint", "plot", "plot_boundary"):
-        _check_writable(getattr(args, option), "--" + option.replace("_", "-"))
+        name = "--" + option.replace("_", "-")
+        _check_writable(getattr(args, option), name)
+        if getattr(args, option) is not None:
+            path = Path(getattr(args, option)).resolve()
+            if path in outputs:
+                raise ValueError(f"{outputs[path]} and {name} name the same file {getattr(args, option)}")
+            outputs[path] = name
     if args.plot or args.plot_boundary:
         from fastnn.plots import require_matplotlib
 
@@ -514,6 +535,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
             index, _ = tabular.encode_classes(table.target, model.classes)
             Y = index[None, :].astype(np.float64)
     else:
+        from fastnn._validation import check_targets
+
+        n_out = model.parameters[f"W{len(model.parameters) // 2}"].shape[0]
+        check_targets(targets, model.loss, n_out, np.asarray(X, dtype=np.float64))  # a ValueError names what is wrong
         Y = np.asarray(targets, dtype=np.float64)
     m = X.shape[1]
     inputs = model.inputs(X)

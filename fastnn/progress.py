@@ -57,6 +57,7 @@ class Progress:
         self._shown = -1  # the last report point shown
         self._updated = False
         self._t0 = None
+        self._values: dict[str, dict[int, float]] = {name: {} for name in self.monitors}
 
     def report_points(self, total: int) -> list[int]:
         """Iterations whose cost is reported: multiples of :attr:`every` and the last one."""
@@ -90,15 +91,33 @@ class Progress:
         if first:  # a resumed run reports from where it resumes
             self._shown = done - 1
         self.done = done
-        if self.monitors and (done in set(self.points(self.total)) or first):
+        if self.monitors and (self._is_point(done) or first):
             params = parameters()
             for name, monitor in self.monitors.items():
-                self.history[name].append((done, float(monitor(params))))
-        for i in self.report_points(self.total):
-            if self._shown < i < done:
-                self._shown = i
-                self._report(i, float(costs[i]))
+                value = float(monitor(params))
+                self.history[name].append((done, value))
+                self._values[name][done] = value
+        # Each update walks only the report points it passed (never the whole list: a run
+        # reporting every few iterations would pay for every earlier point at every update).
+        i = self._next_point(self._shown)
+        while i is not None and i < done:
+            self._shown = i
+            self._report(i, float(costs[i]))
+            i = self._next_point(i)
         self._advance(done, costs)
+
+    def _next_point(self, after: int) -> int | None:
+        """The first of :meth:`report_points` after ``after`` (-1: the first), or None."""
+        last = self.total - 1
+        if self.every:
+            following = (after // self.every + 1) * self.every
+            if following < last:
+                return following
+        return last if after < last else None
+
+    def _is_point(self, i: int) -> bool:
+        """Whether ``i`` is one of :meth:`points` (a report point, or the end)."""
+        return i >= self.total - 1 or (self.every > 0 and i % self.every == 0)
 
     def close(self) -> None:
         """The run is over (finished, failed or interrupted); idempotent."""
@@ -108,10 +127,7 @@ class Progress:
 
     def value_at(self, name: str, i: int) -> float | None:
         """Monitor ``name``'s value after ``i`` steps, if it was evaluated there."""
-        for at, value in self.history.get(name, ()):
-            if at == i:
-                return value
-        return None
+        return self._values.get(name, {}).get(i)
 
     # What subclasses show.
     def _open(self) -> None:

@@ -216,6 +216,20 @@ def test_real_target_with_squared_error_trains_a_regressor(tmp_path, capsys, mon
     np.testing.assert_array_equal(np.array([r[0] for r in rows], dtype=float), pred)
 
 
+def test_an_empty_dev_split_is_not_scored(tmp_path, capsys, monkeypatch):
+    """--dev-fraction 0 on a regression: trained, saved, the dev line says there is nothing."""
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((2, 12))
+    write_csv("r.csv", ["a", "b", "y"], [[num(a), num(b), num(a - b)] for a, b in X.T])
+    status, out, err = main(capsys, "train", "--data", "r.csv", "--loss", "squared_error", "--dev-fraction", "0",
+                            "--iterations", "3", "--backend", "numpy", "--quiet")  # fmt: skip
+    assert status == 0, err
+    assert "dev:            no examples" in out.splitlines()
+    params, meta = fastnn.load("fastnn-model.npz")
+    assert meta["m_dev"] == 0 and "dev_rmse" not in meta and np.isfinite(meta["train_rmse"])
+
+
 def test_two_string_classes_train_one_sigmoid_unit(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     X, Y = load_planar_dataset()
@@ -344,6 +358,9 @@ def make_files(folder):
     write_csv(folder / "ragged.csv", ["a", "b", "y"], [["1", "2", "0"], ["1", "2", "1"], ["3", "4"]])
     np.savez(folder / "strings.npz", X=np.array([["a", "b"]]))
     np.savez(folder / "wide.npz", X=np.zeros((5, 4)))
+    np.savez(folder / "threes.npz", X=np.zeros((2, 4)), Y=np.full((1, 4), 3.0))
+    np.savez(folder / "two_rows.npz", X=np.zeros((2, 4)), Y=np.zeros((2, 4)))
+    np.savez(folder / "short_y.npz", X=np.zeros((2, 4)), Y=np.zeros((1, 3)))
 
 
 TRAIN_ERRORS = [
@@ -371,6 +388,11 @@ TRAIN_ERRORS = [
     (["--data", "three.csv", "--plot-boundary", "b.png"], "--plot-boundary draws two-feature data; three.csv has 3"),
     (["--plot", "nowhere/c.png"], "--plot nowhere/c.png: no such directory nowhere"),
     (["--keep-prob", "0"], "keep_prob must be in (0, 1]"),
+    (["--out", "m.png", "--plot", "m.png"], "--out and --plot name the same file m.png"),
+    (["--plot", "c.png", "--plot-boundary", "c.png"], "--plot and --plot-boundary name the same file c.png"),
+    (["--out", "/proc/m.npz"], "--out /proc/m.npz: cannot write in /proc"),
+    (["--out", ""], "--out needs a file name"),
+    (["--loss", "poisson"], "argument --loss: invalid choice: 'poisson'"),
     (["--batch-size", "0"], "batch_size must be >= 1"),
 ]
 
@@ -425,6 +447,9 @@ PREDICT_ERRORS = [
     (["evaluate", "cls.npz", "--data", "one.csv"], "has no column 'b'"),
     (["evaluate", "f32.npz", "--data", "wide.npz"], "must hold arrays named X (n_x, m) and Y (1, m)"),
     (["info", "three.csv"], "three.csv is not a readable fastnn parameter file"),
+    (["evaluate", "f32.npz", "--data", "threes.npz"], "Y must hold only 0 and 1 (binary labels); found 3.0"),
+    (["evaluate", "f32.npz", "--data", "two_rows.npz"], "Y must have shape (1, m) = (1, 4)"),
+    (["evaluate", "f32.npz", "--data", "short_y.npz"], "X and Y disagree on the number of examples: X has 4"),
 ]
 
 

@@ -66,13 +66,15 @@ def compare(spec, X, Y, epochs, chunks=None, seed=3):
     assert comp_costs.dtype == X.dtype and all(v.dtype == X.dtype for v in comp_params.values())
     assert np.all(np.isfinite(comp_costs))
     assert_close(comp_costs, ref_costs, rtol)
-    if X.dtype == np.float32 and "adam" in spec.optimizer:
-        # Adam's step is scale-free (m / sqrt(v)): where a gradient sum cancels to within its
-        # float32 rounding, the step's direction carries that rounding at full size, in any
-        # two correct summation orders (the reference sums float32 pairwise, the kernels in
-        # float64). Seen: [21, 1, 1, 17, 2] leaky ReLU, softmax: a b3 entry of 4.2e-4 moved
-        # by 8e-8 (2e-4 of itself). So float32 Adam parameters must be as close to the same
-        # run in float64 as the reference's are (within 4x), or within rtol of it.
+    if X.dtype == np.float32:
+        # A gradient sum that cancels to far below its terms carries float32 rounding at a
+        # large relative size, in any two correct summation orders (the reference sums float32
+        # pairwise, the kernels in float64): Adam's scale-free step then moves a parameter by
+        # that error at full size, and a width-1 bottleneck concentrates such sums in one
+        # weight. Seen: [21, 1, 1, 17, 2] softmax, a b3 entry moved by 2e-4 of itself (Adam),
+        # a 1 x 1 weight by 2e-5 (scikit-learn momentum). So float32 parameters must be as
+        # close to the same run in float64 as the reference's are (within 4x), or within rtol
+        # of it; the float32 costs are still compared with the reference's directly, above.
         spec64 = dataclasses.replace(spec, dtype="float64")
         exact, _, _ = train_epochs(X.astype(np.float64), Y.astype(np.float64),
                                    {k: v.astype(np.float64) for k, v in params.items()}, spec64, epochs)  # fmt: skip
@@ -80,6 +82,7 @@ def compare(spec, X, Y, epochs, chunks=None, seed=3):
             ref_error = np.abs(ref_params[key] - truth)
             comp_error = np.abs(comp_params[key] - truth)
             assert np.all(comp_error <= np.maximum(4 * ref_error, rtol * np.max(np.abs(truth)))), key
+            assert_close(comp_params[key], ref_params[key], 1e-3)  # and never far from the reference
         return trainer
     for key, value in ref_params.items():
         assert_close(comp_params[key], value, rtol)
