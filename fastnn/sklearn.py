@@ -95,7 +95,7 @@ class _FastnnSolvers:
             X = X.astype(dtype, copy=False)
         return X, y
 
-    def _engine(self, sample_weight) -> bool:
+    def _engine(self, stochastic: bool) -> bool:
         """Whether fastnn's compiled solver runs (else scikit-learn's own)."""
         if self.backend not in (None, "numba", "numpy"):
             raise ValueError(f"backend must be None, 'numba' or 'numpy', got {self.backend!r}")
@@ -104,6 +104,10 @@ class _FastnnSolvers:
         unsupported = []
         if self.solver == "sgd" and self.momentum >= 1:
             unsupported.append("momentum=1")
+        generator = self._random_state.get_state(legacy=False)["bit_generator"]
+        if stochastic and self.shuffle and generator != "MT19937":
+            # the compiled shuffle continues NumPy's legacy Mersenne Twister only
+            unsupported.append(f"a RandomState on {generator}")
         if not unsupported:
             return True
         if self.backend == "numba":
@@ -123,7 +127,7 @@ class _FastnnSolvers:
             loss,
             optimizer,
             learning_rate=self.learning_rate_init,
-            beta=self.momentum if optimizer != "sklearn_adam" else 0.9,
+            beta=self.momentum if optimizer in ("sklearn_momentum", "sklearn_nesterov") else 0.9,
             beta1=self.beta_1,
             beta2=self.beta_2,
             epsilon=self.epsilon,
@@ -170,7 +174,7 @@ class _FastnnSolvers:
     def _fit_stochastic(
         self, X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units, incremental
     ):
-        if not self._engine(sample_weight):
+        if not self._engine(stochastic=True):
             return super()._fit_stochastic(
                 X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units, incremental
             )
@@ -205,6 +209,12 @@ class _FastnnSolvers:
                 y_val = self._label_binarizer.inverse_transform(y_val)
         else:
             X_train, y_train, X_val, y_val, sw_train = X, y, None, None, sample_weight
+        if sw_train is None:
+            # Unit weights: the same run (a factor of 1 and a divisor of B, exactly), with the
+            # loss computed as scikit-learn computes it, probabilities clipped to [eps, 1 - eps]
+            # (kernels/heads._weigh): it differs from the exact loss once a prediction is within
+            # eps of 0 or 1, which moves the loss curve and its stopping decisions.
+            sw_train = np.ones(X_train.shape[0], X_train.dtype)
         n_samples = X_train.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -249,6 +259,11 @@ class _FastnnSolvers:
         draw = np.empty(n_samples, np.int64)
         one_at_a_time = early_stopping or bool(self.verbose) or incremental
         chunk = 1 if one_at_a_time else max(1, int(CHUNK_FLOPS // spec.flops(n_samples)))
+        # After an early-stopping fit scikit-learn's coefs_ IS _best_coefs (the same list), so a
+        # warm-started fit updates both in place until the score improves: if it never does,
+        # the "best" weights it restores are the last ones.
+        aliased = self.coefs_ is self._best_coefs
+        improved = False
         if early_stopping:  # the validation score reads the live parameters
             self.coefs_, self.intercepts_ = self._views(trainer, trainer.net.P)
         Y_train = trainer.Y
@@ -268,7 +283,9 @@ class _FastnnSolvers:
                 if self.verbose:
                     print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 if early_stopping:
-                    self._validation_step(X_val, y_val, sw_val)
+                    best = self._best_coefs
+                    self._update_no_improvement_count(True, X_val, y_val, sw_val)  # scikit-learn's own
+                    improved = improved or self._best_coefs is not best
                     counters[KE.NO_IMPROVEMENT] = self._no_improvement_count
                     KE._epoch_end(sch, counters, reals, self.loss_)
                     self._no_improvement_count = int(counters[KE.NO_IMPROVEMENT])
@@ -300,25 +317,13 @@ class _FastnnSolvers:
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=3)
         finally:
-            self._finish(trainer, opt, sgd, state, key, counters, reals, params, early_stopping)
+            keep_last = aliased and not improved
+            self._finish(trainer, opt, sgd, state, key, counters, reals, params, early_stopping, keep_last)
 
-    def _validation_step(self, X_val, y_val, sw_val) -> None:
-        """scikit-learn's early-stopping bookkeeping for the epoch just trained."""
-        score = self._score(X_val, y_val, sample_weight=sw_val)
-        self.validation_scores_.append(score)
-        if self.verbose:
-            print(f"Validation score: {self.validation_scores_[-1]:f}")
-        if score < self.best_validation_score_ + self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            self._best_coefs = [np.array(c, order="C") for c in self.coefs_]
-            self._best_intercepts = [np.array(b, order="C") for b in self.intercepts_]
-
-    def _finish(self, trainer, opt, sgd, state, key, counters, reals, params, early_stopping) -> None:
-        """Hand everything back: parameters, optimizer state, counters, the generator's state."""
+    def _finish(self, trainer, opt, sgd, state, key, counters, reals, params, early_stopping, keep_last) -> None:
+        """Hand everything back: parameters, optimizer state, counters, the generator's state
+        (``keep_last``: early stopping restores the last weights, as scikit-learn's aliased
+        best weights do on a warm start that never improved)."""
         values = self._unload(trainer, trainer.net.P, params)
         n = len(self.coefs_)
         self.coefs_, self.intercepts_ = values[:n], values[n:]
@@ -337,11 +342,13 @@ class _FastnnSolvers:
             self.best_loss_ = float(reals[KE.BEST_LOSS])
         self._random_state.set_state((state[0], key.astype(np.uint32), int(counters[KE.MT_POS]), *state[3:]))
         if early_stopping:
+            if keep_last:
+                self._best_coefs, self._best_intercepts = self.coefs_, self.intercepts_
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
 
     # ---------------------------------------------------------------- lbfgs
     def _fit_lbfgs(self, X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units):
-        if not self._engine(sample_weight):
+        if not self._engine(stochastic=False):
             return super()._fit_lbfgs(
                 X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units
             )
@@ -358,15 +365,15 @@ class _FastnnSolvers:
             end = start + layer_units[i + 1]
             self._intercept_indptr.append((start, end))
             start = end
-        # scikit-learn unpacks SciPy's float64 iterate into its coefficients, so every
-        # evaluation after the first runs in float64 whatever X's dtype: so does this one.
-        spec, scale = self._spec(layer_units, "gd", None, np.float64)
-        trainer = EpochTrainer(
-            np.asarray(X, dtype=np.float64).T, y.T, self._parameters(), spec, sample_weight=sample_weight
-        )  # one copy of X
+        # SciPy (1.17) hands the iterate over in x0's dtype, so scikit-learn evaluates float32
+        # fits in float32: so does this one.
+        spec, scale = self._spec(layer_units, "gd", None, X.dtype)
+        if sample_weight is None:  # scikit-learn's clipped log-loss (see _fit_stochastic)
+            sample_weight = np.ones(X.shape[0], X.dtype)
+        trainer = EpochTrainer(X.T, y.T, self._parameters(), spec, sample_weight=sample_weight)  # one copy of X
         hp = trainer.hyper._replace(loss_scale=scale)
         net, XT, Y = trainer.net, trainer.X, trainer.Y
-        n = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))  # scikit-learn's sw_sum
+        n = float(np.sum(sample_weight))  # scikit-learn's sw_sum (n for unit weights)
         n_w = net.n_w
         # position in scikit-learn's packing of each entry of fastnn's flat parameters
         to_sk = np.empty(net.P.size, np.int64)

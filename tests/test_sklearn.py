@@ -357,3 +357,86 @@ def test_scikit_learn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("task", ["binary", "multiclass"])
+def test_saturated_predictions_are_clipped_as_scikit_learn_clips(task, solver, dtype):
+    """Unscaled inputs (x20) drive probabilities within eps of 0 or 1, where scikit-learn's
+    log-loss clips them to [eps, 1 - eps]: the loss curve must follow that, not the exact loss."""
+    X, y = moons() if task == "binary" else digits()
+    X = (X * 20 if task == "binary" else X * 16 * 20).astype(dtype)
+    # lbfgs: a few iterations (L-BFGS-B amplifies last-bit differences, more so on these
+    # badly scaled inputs; see the module docstring)
+    p = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=20 if solver == "adam" else 4, random_state=0,
+             learning_rate_init=0.05)  # fmt: skip
+    ref, comp = fit_both(*both(RefClassifier, MLPClassifier, **p), X, y)
+    rtol = 1e-9 if dtype == np.float64 else 1e-4
+    if solver == "adam":
+        np.testing.assert_allclose(comp.loss_curve_, ref.loss_curve_, rtol=rtol)
+    assert comp.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(comp.loss_, ref.loss_, rtol=rtol)
+
+
+def test_lbfgs_ignores_momentum_as_scikit_learn_does():
+    X, y = moons()
+    p = dict(hidden_layer_sizes=(4,), solver="lbfgs", momentum=1.0, max_iter=10, random_state=0)
+    assert_same(*fit_both(*both(RefClassifier, MLPClassifier, **p), X, y), X)
+
+
+def test_lbfgs_float32_runs_in_float32():
+    X, y = moons(dtype=np.float32)
+    p = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=6, random_state=0)
+    ref, comp = fit_both(*both(RefClassifier, MLPClassifier, **p), X, y)
+    assert comp.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(comp.loss_, ref.loss_, rtol=1e-4)
+    assert [c.dtype for c in comp.coefs_] == [c.dtype for c in ref.coefs_]
+
+
+def test_a_generator_that_is_not_a_mersenne_twister():
+    """scikit-learn accepts RandomState(PCG64); the compiled shuffle continues MT19937 only,
+    so scikit-learn's solver runs (backend=None), or backend='numba' says why."""
+    X, y = moons()
+    p = dict(hidden_layer_sizes=(4,), max_iter=5)
+    ref = RefClassifier(random_state=np.random.RandomState(np.random.PCG64(0)), **p)
+    comp = MLPClassifier(random_state=np.random.RandomState(np.random.PCG64(0)), **p)
+    assert_same(*fit_both(ref, comp, X, y), X)
+    with pytest.raises(ValueError, match=r"backend='numba' does not support a RandomState on PCG64 yet"):
+        MLPClassifier(random_state=np.random.RandomState(np.random.PCG64(0)), backend="numba", **p).fit(X, y)
+
+
+def test_warm_starts_with_early_stopping_and_stopping_state():
+    """Warm fits carry scikit-learn's state across calls: its aliasing of coefs_ and the best
+    weights under early stopping (a fit that never improves keeps its last weights), the
+    no-improvement count, and the sgd rate of the adaptive and invscaling schedules."""
+    X, y = moons()
+    for p in (
+        dict(early_stopping=True, n_iter_no_change=2, max_iter=6, learning_rate_init=0.05),
+        dict(solver="sgd", learning_rate="adaptive", tol=0.05, n_iter_no_change=1, max_iter=8),
+        dict(solver="sgd", learning_rate="invscaling", max_iter=3, learning_rate_init=0.3),
+    ):
+        ref, comp = both(RefClassifier, MLPClassifier, hidden_layer_sizes=(6,), random_state=0, warm_start=True, **p)
+        for _ in range(4):
+            fit_both(ref, comp, X, y)
+            assert_same(ref, comp, X)
+            assert comp._no_improvement_count == ref._no_improvement_count
+            assert comp._optimizer.learning_rate == pytest.approx(ref._optimizer.learning_rate, rel=1e-12)
+    ref, comp = both(RefClassifier, MLPClassifier, hidden_layer_sizes=(6,), random_state=0, solver="sgd",
+                     learning_rate="adaptive", tol=0.05, n_iter_no_change=1)  # fmt: skip
+    for _ in range(6):
+        ref.partial_fit(X, y, classes=[0, 1])
+        comp.partial_fit(X, y, classes=[0, 1])
+        assert comp._optimizer.learning_rate == pytest.approx(ref._optimizer.learning_rate, rel=1e-12)
+        assert_same(ref, comp, X)
+
+
+def test_verbose_early_stopping_output_is_scikit_learns(capsys):
+    X, y = moons()
+    p = dict(hidden_layer_sizes=(5,), max_iter=30, random_state=0, early_stopping=True, n_iter_no_change=2,
+             verbose=True)  # fmt: skip
+    RefClassifier(**p).fit(X, y)
+    ref_out = capsys.readouterr().out
+    MLPClassifier(**p).fit(X, y)
+    assert "Validation score:" in ref_out
+    assert capsys.readouterr().out.splitlines() == ref_out.splitlines()
