@@ -200,7 +200,7 @@ def _add_train(sub) -> None:
         "--print-every",
         type=_count,
         metavar="N",
-        help="without a terminal, a cost line every N iterations (0: none; default: the data set's)",
+        help="without a terminal, a cost line every N iterations (0: only the last; default: the data set's)",
     )
     shown = g.add_mutually_exclusive_group()
     shown.add_argument("--quiet", action="store_true", help="print only the final summary")
@@ -626,6 +626,10 @@ def main(argv: list[str] | None = None) -> int:
         # OSError: unreadable or unwritable files; ImportError: an optional extra is missing
         message = " ".join(str(exc).split()) or type(exc).__name__  # always one line
         print(f"fastnn: error: {message}", file=sys.stderr)
+        return 2
+    except MemoryError:  # an absurd --iterations or --layers: the buffers do not fit
+        print("fastnn: error: not enough memory for this run (its --iterations or --layers are too large)",
+              file=sys.stderr)  # fmt: skip
         return 2
     except KeyboardInterrupt as exc:
         detail = str(exc) or "interrupted; nothing saved (use --checkpoint to make runs resumable)"
