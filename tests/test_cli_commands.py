@@ -1,11 +1,11 @@
 """The command line beyond the flower: CSV data, standardisation, the engine's options,
 ``predict``, ``evaluate``, ``info`` and the pictures.
 
-Round trips go through the real entry point (a subprocess); option and error tables call
-``fastnn.cli.main``, the function the entry point runs, in this process (a subprocess costs
-a second or two of imports each). Expected values are computed here: the split rebuilt as
-the CLI documents it (80/20, shuffled with seed 0), the standardisation in NumPy, the run by
-``fastnn.train``, the scores by counting.
+Round trips and the error tables go through the real entry point (a subprocess; the error
+cases four at a time); the option table calls ``fastnn.cli.main``, the function the entry
+point runs, in this process (a subprocess costs a second or two of imports each). Expected
+values are computed here: the split rebuilt as the CLI documents it (80/20, shuffled with
+seed 0), the standardisation in NumPy, the run by ``fastnn.train``, the scores by counting.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import struct
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -398,14 +399,11 @@ TRAIN_ERRORS = [
 
 
 @pytest.mark.parametrize("args, message", TRAIN_ERRORS, ids=[" ".join(a) for a, _ in TRAIN_ERRORS])
-def test_train_errors(args, message, tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    make_files(tmp_path)
-    before = sorted(tmp_path.rglob("*"))
-    status, out, err = main(capsys, "train", "--iterations", "2", "--backend", "numpy", *args)
-    assert_one_line_error(_Done(status, err), message)
-    assert out == ""
-    assert sorted(tmp_path.rglob("*")) == before
+def test_train_errors(args, message, error_runs):
+    proc, before, after = error_runs[("train", "--iterations", "2", "--backend", "numpy", *args)]
+    assert_one_line_error(proc, message)
+    assert proc.stdout == ""
+    assert after == before
 
 
 class _Done:
@@ -454,16 +452,35 @@ PREDICT_ERRORS = [
 
 
 @pytest.mark.parametrize("args, message", PREDICT_ERRORS, ids=[" ".join(a) for a, _ in PREDICT_ERRORS])
-def test_predict_evaluate_info_errors(args, message, models, tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    make_files(tmp_path)
-    for p in models.iterdir():
-        (tmp_path / p.name).write_bytes(p.read_bytes())
-    before = sorted(tmp_path.rglob("*"))
-    status, out, err = main(capsys, *args)
-    assert_one_line_error(_Done(status, err), message)
-    assert out == ""
-    assert sorted(tmp_path.rglob("*")) == before
+def test_predict_evaluate_info_errors(args, message, error_runs):
+    proc, before, after = error_runs[tuple(args)]
+    assert_one_line_error(proc, message)
+    assert proc.stdout == ""
+    assert after == before
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory, models):
+    """Every case of both error tables through the real entry point (``python -m fastnn`` in a
+    subprocess, as users run it), four subprocesses at a time, each in a folder of its own with
+    the data files and models: ``{args: (completed process, files before, files after)}``."""
+    cases = [("train", "--iterations", "2", "--backend", "numpy", *args) for args, _ in TRAIN_ERRORS]
+    cases += [tuple(args) for args, _ in PREDICT_ERRORS]
+    folders = []
+    for i in range(len(cases)):
+        folder = tmp_path_factory.mktemp(f"error{i}")
+        make_files(folder)
+        for p in models.iterdir():
+            (folder / p.name).write_bytes(p.read_bytes())
+        folders.append((folder, sorted(folder.rglob("*"))))
+
+    def run(case_folder):
+        args, (folder, before) = case_folder
+        proc = run_cli(*args, cwd=folder)
+        return proc, before, sorted(folder.rglob("*"))
+
+    with ThreadPoolExecutor(4) as pool:
+        return dict(zip(cases, pool.map(run, zip(cases, folders, strict=True)), strict=True))
 
 
 def test_proba_of_a_regressor_is_refused(models, capsys, monkeypatch, tmp_path):
