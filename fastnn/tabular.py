@@ -105,7 +105,12 @@ def read_csv(
         seen.add(name)
     for line, row in body:
         if len(row) != len(names):
-            raise ValueError(f"{path}: row {line} has {len(row)} fields but the header has {len(names)}")
+            where = (
+                f"column {names[len(row)]!r} and after are missing"
+                if len(row) < len(names)
+                else f"{len(row) - len(names)} beyond the last column {names[-1]!r}"
+            )
+            raise ValueError(f"{path}: row {line} has {len(row)} fields but the header has {len(names)} ({where})")
     if not body:
         raise ValueError(f"{path} has a header row but no examples")
 

@@ -37,8 +37,8 @@ def test_target_by_name_and_features_by_name(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("a,b,y\n1,2,0\n3,4\n", "row 3 has 2 fields but the header has 3"),
-        ("a,b,y\n1,2,0\n1,2,0\n\n3,4,5,0\n", "row 5 has 4 fields but the header has 3"),
+        ("a,b,y\n1,2,0\n3,4\n", "row 3 has 2 fields but the header has 3 (column 'y' and after are missing)"),
+        ("a,b,y\n1,2,0\n1,2,0\n\n3,4,5,0\n", "row 5 has 4 fields but the header has 3 (1 beyond the last column 'y')"),
         ("a,b,y\n1,2,0\n3,,0\n", "row 3, column 'b': missing value ('')"),
         ("a,b,y\n1,NA,0\n", "row 2, column 'b': missing value ('NA')"),
         ("a,b,y\n1,2,0\n1,2,0\n1,2,0\nx1,2,0\n", "row 5, column 'a': 'x1' is not a number"),
