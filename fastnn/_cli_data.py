@@ -165,6 +165,16 @@ def _csv_targets(table: tabular.Table, loss: str | None) -> tuple[np.ndarray, st
     return index[None, :].astype(np.float64), loss, n_out, classes
 
 
+def _on_the_command_line(loader, *args, folder_option: bool = False):
+    """``loader(*args)``, its missing-file message told in the command line's words."""
+    try:
+        return loader(*args)
+    except FileNotFoundError as exc:
+        advice = "pass --data FOLDER or set FASTNN_DATA_DIR to it" if folder_option else "set FASTNN_DATA_DIR to it"
+        message = str(exc).replace("pass data_dir=... or set FASTNN_DATA_DIR to it", advice)
+        raise FileNotFoundError(message.replace("no data_dir given and ", "")) from None
+
+
 def load(data: str | None, *, target: str | None, loss: str | None, dev_fraction: float | None) -> Data:
     """The train and dev sets ``--data`` names.
 
@@ -190,11 +200,11 @@ def load(data: str | None, *, target: str | None, loss: str | None, dev_fraction
     elif kind == "circles":
         X_tr, Y_tr, X_dev, Y_dev = datasets.load_circles()
     elif kind == "2d":
-        X_tr, Y_tr, X_dev, Y_dev = datasets.load_2D_dataset()
+        X_tr, Y_tr, X_dev, Y_dev = _on_the_command_line(datasets.load_2D_dataset)
     elif kind == "cat":
         path = Path(data) if data not in (None, "cat") else None  # the name: $FASTNN_DATA_DIR
         folder = None if path is None else path if path.is_dir() else path.parent
-        train_x, train_y, test_x, test_y, _ = datasets.load_catvnoncat(folder)
+        train_x, train_y, test_x, test_y, _ = _on_the_command_line(datasets.load_catvnoncat, folder, folder_option=True)
         X_tr, Y_tr = datasets.flatten_images(train_x), train_y
         X_dev, Y_dev = datasets.flatten_images(test_x), test_y
     elif kind == "npz":

@@ -530,3 +530,15 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch):
         _Done(status, err), 'fastnn: error: --plot needs matplotlib, which is not installed: pip install "fastnn[plot]"'
     )
     assert out == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name, advice",
+    [("2d", "set FASTNN_DATA_DIR to it."), ("cat", "pass --data FOLDER or set FASTNN_DATA_DIR to it.")],
+)
+def test_missing_course_data_is_told_in_the_command_lines_words(name, advice, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FASTNN_DATA_DIR", raising=False)
+    status, out, err = main(capsys, "train", "--data", name, "--iterations", "1")
+    assert status == 2 and out == ""
+    assert err.strip().endswith(advice) and "data_dir" not in err, err
