@@ -74,9 +74,9 @@ def kind_of(data: str | None) -> str:
     if name in BUILTIN:
         return name
     path = Path(data)
-    if path.is_dir() or path.suffix == ".h5":
+    if path.is_dir() or path.suffix.lower() == ".h5":
         return "cat"
-    if path.suffix == ".npz":
+    if path.suffix.lower() == ".npz":
         return "npz"
     if path.suffix.lower() in (".csv", ".txt"):
         return "csv"

@@ -392,6 +392,8 @@ def run_train(args: argparse.Namespace) -> int:
     metadata = {
         **result.spec.to_dict(),
         "hidden_activation": activation,
+        "init": _setting(args, "init", preset),
+        "seed": _setting(args, "seed", preset),
         "backend": result.backend,
         "data": data.kind,
         "data_source": data.source,
@@ -452,7 +454,7 @@ def _model_inputs(model: Model, data: str, labelled: bool):
     from fastnn._cli_data import read_npz
 
     path = Path(data)
-    if path.suffix == ".npz":
+    if path.suffix.lower() == ".npz":
         X, Y = read_npz(path, need_Y=labelled)
         return X, Y
     if path.suffix.lower() not in (".csv", ".txt"):
@@ -581,6 +583,7 @@ def run_info(args: argparse.Namespace) -> int:
         "learning rate": meta.get("learning_rate"),
         "batch size": meta.get("batch_size") or ("full batch" if "optimizer" in meta else None),
         "iterations": meta.get("num_iterations"),
+        "init": None if meta.get("init") is None else f"{meta['init']} (seed {meta.get('seed')})",
         "l2": meta.get("l2"),
         "keep prob": meta.get("keep_prob"),
         "decay": meta.get("decay"),

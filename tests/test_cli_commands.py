@@ -163,6 +163,7 @@ def test_evaluate_and_info(species_run, capsys):
     assert info["classes"].strip() == ", ".join(SPECIES)
     assert info["loss"].strip() == "categorical_crossentropy" and info["standardized"].strip() == "yes"
     assert info["fastnn version"].strip() == fastnn.__version__
+    assert info["init"].strip() == "lecun (seed 1)"  # a CSV trains with the deep preset's (DEEP)
     assert float(info["final cost"]) == meta["final_cost"]
 
 
