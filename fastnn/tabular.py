@@ -132,7 +132,9 @@ def read_csv(
         if missing:
             raise ValueError(f"{path} has no column {missing[0]!r}, which the model was trained on")
     if not features:
-        raise ValueError(f"{path}: no feature columns besides the target {target!r}")
+        hint = next((f" (is it separated by {sep!r}? CSV files here are comma-separated)" for sep in (";", "\t")
+                     if len(names) == 1 and sep in names[0]), "")  # fmt: skip
+        raise ValueError(f"{path}: no feature columns besides the target {target!r}{hint}")
     index = {name: j for j, name in enumerate(names)}
     columns = [index[name] for name in features]
 

@@ -356,6 +356,7 @@ def make_files(folder):
         folder / "three.csv", ["a", "b", "c", "y"], [[*map(num, x), "abc"[j]] for x, j in zip(X.T, k, strict=True)]
     )
     write_csv(folder / "one.csv", ["a", "y"], [["1", "q"], ["2", "q"]])
+    write_csv(folder / "daisy.csv", ["a", "b", "c", "y"], [["1", "2", "3", "a"], ["1", "2", "3", "daisy"]])
     write_csv(folder / "real.csv", ["a", "y"], [["1", "0.5"], ["2", "1.5"], ["3", "2.25"]])
     write_csv(folder / "ragged.csv", ["a", "b", "y"], [["1", "2", "0"], ["1", "2", "1"], ["3", "4"]])
     np.savez(folder / "strings.npz", X=np.array([["a", "b"]]))
@@ -444,6 +445,7 @@ PREDICT_ERRORS = [
     (["predict", "cls.npz", "--data", "three.txtx"], "--data must be a .csv or an .npz file"),
     (["predict", "cls.npz", "--data", "three.csv", "--out", "nowhere/p.csv"], "no such directory nowhere"),
     (["evaluate", "cls.npz", "--data", "one.csv"], "has no column 'b'"),
+    (["evaluate", "cls.npz", "--data", "daisy.csv"], "daisy.csv: row 3, column 'y': class 'daisy' is not"),
     (["evaluate", "f32.npz", "--data", "wide.npz"], "must hold arrays named X (n_x, m) and Y (1, m)"),
     (["info", "three.csv"], "three.csv is not a readable fastnn parameter file"),
     (["evaluate", "f32.npz", "--data", "threes.npz"], "Y must hold only 0 and 1 (binary labels); found 3.0"),

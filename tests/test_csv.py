@@ -48,6 +48,7 @@ def test_target_by_name_and_features_by_name(tmp_path):
         ("a,b,y\n", "has a header row but no examples"),
         ("a,a,y\n1,2,3\n", "the header names column 'a' twice"),
         ("a,,y\n1,2,3\n", "column 2 has no name"),
+        ("a;b;y\n1;2;0\n", "(is it separated by ';'? CSV files here are comma-separated)"),
         ("y\n1\n", "no feature columns besides the target 'y'"),
     ],
 )
