@@ -537,7 +537,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             try:
                 index, _ = tabular.encode_classes(table.target, model.classes)
             except ValueError as exc:  # say where: the file and the first row of the label it names
-                row = next((r for r, v in zip(table.rows, table.target, strict=True) if f"class {v!r} is not" in str(exc)), None)
+                named = (r for r, v in zip(table.rows, table.target, strict=True) if f"class {v!r} is not" in str(exc))
+                row = next(named, None)
                 where = f"row {row}, " if row is not None else ""
                 raise ValueError(f"{args.data}: {where}column {table.target_name!r}: {exc}") from None
             Y = index[None, :].astype(np.float64)
