@@ -41,6 +41,8 @@ try:
     from sklearn.neural_network import MLPClassifier as _SkClassifier
     from sklearn.neural_network import MLPRegressor as _SkRegressor
     from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
+    from sklearn.preprocessing import LabelBinarizer
+    from sklearn.utils import check_random_state
     from sklearn.utils._param_validation import StrOptions
     from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
     from sklearn.utils.optimize import _check_optimize_result
@@ -77,6 +79,11 @@ def _resolve_dtype(dtype) -> np.dtype | None:
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}")
     return resolved
+
+
+def _is_dask(a) -> bool:
+    """A Dask array, recognised without importing Dask."""
+    return type(a).__module__.split(".")[0] == "dask"
 
 
 def _dense(X):
@@ -346,6 +353,65 @@ class _FastnnSolvers:
                 self._best_coefs, self._best_intercepts = self.coefs_, self.intercepts_
             self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
 
+    # ---------------------------------------------------------------- Dask
+    def fit(self, X, y, sample_weight=None):
+        """scikit-learn's ``fit``; Dask arrays train on the cluster (``solver="lbfgs"``)."""
+        if _is_dask(X) or _is_dask(y):
+            return self._fit_dask(X, y, sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def _fit_dask(self, X, y, sample_weight):
+        """``solver="lbfgs"`` on Dask arrays: SciPy's L-BFGS-B on the client, the loss and
+        gradient from the cluster (:meth:`fastnn.dask.DaskData.loss_and_gradient`, the
+        current client), X never gathered. ``y`` (one label or target row per example) is
+        brought to the client, as scikit-learn's label handling needs."""
+        self._validate_params()
+        if self.solver != "lbfgs":
+            raise ValueError(
+                f"Dask arrays train with solver='lbfgs' only, got solver={self.solver!r}: the stochastic solvers "
+                "would need one scheduler round trip per mini-batch"
+            )
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported with Dask arrays")
+        if self.backend == "numpy":
+            raise ValueError("backend='numpy' runs scikit-learn's own solver, which does not read Dask arrays")
+        from fastnn.dask import DaskData
+
+        if not _is_dask(X) or X.ndim != 2:
+            raise ValueError("X must be a 2-D Dask array (n_samples, n_features) chunked along the samples")
+        y = np.asarray(y.compute() if _is_dask(y) else y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"X and y disagree on the number of samples: {X.shape[0]} and {y.shape[0]}")
+        dtype = _resolve_dtype(self.dtype) or (np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64))
+        first = not hasattr(self, "coefs_") or not self.warm_start
+        if is_classifier(self):
+            if first:
+                self._label_binarizer = LabelBinarizer().fit(y)
+                self.classes_ = self._label_binarizer.classes_
+            Y = self._label_binarizer.transform(y).astype(dtype)
+        else:
+            Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype)
+        hidden = self.hidden_layer_sizes
+        hidden = list(hidden) if hasattr(hidden, "__iter__") else [hidden]
+        self.n_features_in_ = int(X.shape[1])
+        self.n_outputs_ = Y.shape[1]
+        layer_units = [self.n_features_in_, *hidden, self.n_outputs_]
+        self._random_state = check_random_state(self.random_state)
+        if first:
+            self._initialize(Y, layer_units, dtype)
+        spec, scale = self._spec(layer_units, "gd", None, dtype)
+        data = DaskData(X.T, Y.T, dtype=dtype.name).persist(spec, loss_scale=scale)
+        try:
+            self._minimize_lbfgs(data.loss_and_gradient, layer_units, float(X.shape[0]))
+        finally:
+            data.close()
+        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain large values and need "
+                "to be preprocessed."
+            )
+        return self
+
     # ---------------------------------------------------------------- lbfgs
     def _fit_lbfgs(self, X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units):
         if not self._engine(stochastic=False):
@@ -353,6 +419,25 @@ class _FastnnSolvers:
                 X, y, sample_weight, activations, deltas, coef_grads, intercept_grads, layer_units
             )
         X = _dense(X)
+        # SciPy (1.17) hands the iterate over in x0's dtype, so scikit-learn evaluates float32
+        # fits in float32: so does this one.
+        spec, scale = self._spec(layer_units, "gd", None, X.dtype)
+        if sample_weight is None:  # scikit-learn's clipped log-loss (see _fit_stochastic)
+            sample_weight = np.ones(X.shape[0], X.dtype)
+        trainer = EpochTrainer(X.T, y.T, self._parameters(), spec, sample_weight=sample_weight)  # one copy of X
+        hp = trainer.hyper._replace(loss_scale=scale)
+        net, XT, Y = trainer.net, trainer.X, trainer.Y
+
+        def evaluate(P):
+            net.P[:] = P
+            return _gradient(XT, Y, net.w, net, hp, 0), net.G
+
+        self._minimize_lbfgs(evaluate, layer_units, float(np.sum(sample_weight)))  # scikit-learn's sw_sum
+
+    def _minimize_lbfgs(self, evaluate, layer_units, n: float) -> None:
+        """scikit-learn's L-BFGS-B call on ``evaluate(P) -> (cost, G)``: the summed loss (plus
+        the L2 term) and raw gradient sums at fastnn's flat parameters ``P``, whether computed
+        here or on a cluster; ``n`` the number (or total weight) of examples."""
         # scikit-learn's packing: every coefficient array (fan_in, fan_out) flattened, then
         # every intercept; kept on the estimator as scikit-learn keeps it (its _unpack reads it).
         self._coef_indptr, self._intercept_indptr = [], []
@@ -365,31 +450,25 @@ class _FastnnSolvers:
             end = start + layer_units[i + 1]
             self._intercept_indptr.append((start, end))
             start = end
-        # SciPy (1.17) hands the iterate over in x0's dtype, so scikit-learn evaluates float32
-        # fits in float32: so does this one.
-        spec, scale = self._spec(layer_units, "gd", None, X.dtype)
-        if sample_weight is None:  # scikit-learn's clipped log-loss (see _fit_stochastic)
-            sample_weight = np.ones(X.shape[0], X.dtype)
-        trainer = EpochTrainer(X.T, y.T, self._parameters(), spec, sample_weight=sample_weight)  # one copy of X
-        hp = trainer.hyper._replace(loss_scale=scale)
-        net, XT, Y = trainer.net, trainer.X, trainer.Y
-        n = float(np.sum(sample_weight))  # scikit-learn's sw_sum (n for unit weights)
-        n_w = net.n_w
-        # position in scikit-learn's packing of each entry of fastnn's flat parameters
-        to_sk = np.empty(net.P.size, np.int64)
-        for l, (s, _, (fan_in, fan_out)) in enumerate(self._coef_indptr, start=1):
-            w = net.w_off[l]
-            to_sk[w : w + fan_in * fan_out] = s + np.arange(fan_in * fan_out).reshape(fan_in, fan_out).T.ravel()
-        for l, (s, e) in enumerate(self._intercept_indptr, start=1):
-            to_sk[net.b_off[l] : net.b_off[l] + e - s] = np.arange(s, e)
+        # position in scikit-learn's packing of each entry of fastnn's flat parameters (all
+        # weights, (fan_out, fan_in) row by row, layer by layer, then all biases)
+        to_sk = np.empty(start, np.int64)
+        flat = 0
+        for s, _, (fan_in, fan_out) in self._coef_indptr:
+            to_sk[flat : flat + fan_in * fan_out] = s + np.arange(fan_in * fan_out).reshape(fan_in, fan_out).T.ravel()
+            flat += fan_in * fan_out
+        n_w = flat
+        for s, e in self._intercept_indptr:
+            to_sk[flat : flat + e - s] = np.arange(s, e)
+            flat += e - s
         alpha = float(self.alpha)
 
         def loss_grad(packed):
-            net.P[:] = packed[to_sk]
-            cost = _gradient(XT, Y, net.w, net, hp, 0)
+            P = packed[to_sk]
+            cost, G = evaluate(P)
             grad = np.empty_like(packed)
-            g = net.G.copy()
-            g[:n_w] += alpha * net.P[:n_w]
+            g = np.array(G, dtype=grad.dtype)
+            g[:n_w] += alpha * P[:n_w]
             grad[to_sk] = g / n
             return cost / n, grad
 
