@@ -8,6 +8,8 @@ from fastnn import _driver
 from fastnn._typing import Parameters
 from fastnn._validation import check_learning_rate, check_num_iterations, check_parameters, check_XY
 from fastnn.backends import resolve_backend
+from fastnn.course import _checks
+from fastnn.reference import model as _model
 from fastnn.spec import TrainingSpec
 
 
@@ -174,6 +176,15 @@ def cross_entropy(a3, Y) -> float:
         # log(1 - a), not log1p(-a): the notebooks' formula, so their printed costs come out to the bit.
         losses = np.where(Y == 1, -np.log(a3), -np.log(1 - a3))
     return float(1.0 / a3.shape[1] * np.sum(losses))
+
+
+def update_parameters(parameters, grads, learning_rate) -> Parameters:
+    """One gradient step ``W -= learning_rate * dW``, ``b -= learning_rate * db``; returns new
+    arrays (``parameters`` is left as it was). The Initialization and Regularization notebooks'
+    helper of that name."""
+    parameters = check_parameters(parameters, None, None, n_out=None)
+    _checks.grads_match(parameters, grads)
+    return _model.update_parameters(parameters, grads, check_learning_rate(learning_rate))
 
 
 def predict_binary(X, y, parameters) -> np.ndarray:

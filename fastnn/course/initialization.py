@@ -20,11 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from fastnn._typing import Parameters
-from fastnn._validation import check_layer_dims, check_learning_rate, check_num_iterations, check_parameters, check_XY
-from fastnn.course import _checks
-from fastnn.course._common import cross_entropy, predict_binary, relu_net_backward, relu_net_forward, run_spec
+from fastnn._validation import check_layer_dims, check_learning_rate, check_num_iterations, check_XY
+from fastnn.course._common import (
+    cross_entropy,
+    predict_binary,
+    relu_net_backward,
+    relu_net_forward,
+    run_spec,
+    update_parameters,  # noqa: F401  (the notebook's helper)
+)
 from fastnn.reference import initializers as _init
-from fastnn.reference import model as _model
 from fastnn.spec import TrainingSpec
 
 #: ``model``'s ``initialization`` choices.
@@ -133,13 +138,6 @@ def compute_loss(a3, Y) -> float:
     on the wrong side (see the module notes).
     """
     return cross_entropy(a3, Y)
-
-
-def update_parameters(parameters, grads, learning_rate) -> Parameters:
-    """One gradient step ``W -= learning_rate * dW``; returns new arrays (``parameters`` is left as it was)."""
-    parameters = check_parameters(parameters, None, None, n_out=None)
-    _checks.grads_match(parameters, grads)
-    return _model.update_parameters(parameters, grads, check_learning_rate(learning_rate))
 
 
 def predict(X, y, parameters) -> np.ndarray:

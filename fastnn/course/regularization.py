@@ -25,7 +25,6 @@ import numpy as np
 
 from fastnn._typing import Parameters
 from fastnn._validation import check_layer_dims, check_learning_rate, check_num_iterations, check_parameters, check_XY
-from fastnn.course import _checks
 from fastnn.course._common import (
     cross_entropy,
     predict_binary,
@@ -33,9 +32,9 @@ from fastnn.course._common import (
     relu_net_forward,
     run_spec,
     unpack_cache,
+    update_parameters,  # noqa: F401  (the notebook's helper)
 )
 from fastnn.reference import initializers as _init
-from fastnn.reference import model as _model
 from fastnn.reference.regularization import course_masks, dropout_forward
 from fastnn.spec import TrainingSpec
 
@@ -68,13 +67,6 @@ def backward_propagation(X, Y, cache) -> dict:
 def compute_cost(a3, Y) -> float:
     """Mean cross-entropy of the probabilities ``a3`` ``(1, m)`` against ``Y`` (the notebook's formula)."""
     return cross_entropy(a3, Y)
-
-
-def update_parameters(parameters, grads, learning_rate) -> Parameters:
-    """One gradient step; returns new arrays (``parameters`` is left as it was)."""
-    parameters = check_parameters(parameters, None, None, n_out=None)
-    _checks.grads_match(parameters, grads)
-    return _model.update_parameters(parameters, grads, check_learning_rate(learning_rate))
 
 
 def predict(X, y, parameters) -> np.ndarray:
