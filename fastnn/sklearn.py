@@ -52,6 +52,7 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
     ) from error
 
 from fastnn._driver import CHUNK_FLOPS
+from fastnn.api import _is_dask
 from fastnn.kernels import estimator as KE
 from fastnn.kernels.training import EpochTrainer, _gradient
 from fastnn.spec import TrainingSpec
@@ -79,11 +80,6 @@ def _resolve_dtype(dtype) -> np.dtype | None:
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}")
     return resolved
-
-
-def _is_dask(a) -> bool:
-    """A Dask array, recognised without importing Dask."""
-    return type(a).__module__.split(".")[0] == "dask"
 
 
 def _dense(X):
