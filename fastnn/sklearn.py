@@ -54,6 +54,7 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 from fastnn._driver import CHUNK_FLOPS
 from fastnn.api import _is_dask
 from fastnn.kernels import estimator as KE
+from fastnn.kernels.batching import mt_key
 from fastnn.kernels.training import EpochTrainer, _gradient
 from fastnn.spec import TrainingSpec
 
@@ -80,6 +81,14 @@ def _resolve_dtype(dtype) -> np.dtype | None:
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be None, 'float32' or 'float64', got {dtype!r}")
     return resolved
+
+
+def _clip(dtype) -> float:
+    """The probability clip of scikit-learn's log-loss: its machine epsilon. The compiled heads
+    compute the loss of every clipped prediction as scikit-learn does (within ``eps`` of 0 or
+    1, where the clipped loss and the exact one part: it moves the loss curve and its stopping
+    decisions); sample weights, when given, are applied as it applies them (``_weigh``)."""
+    return float(np.finfo(dtype).eps)
 
 
 def _dense(X):
@@ -212,12 +221,6 @@ class _FastnnSolvers:
                 y_val = self._label_binarizer.inverse_transform(y_val)
         else:
             X_train, y_train, X_val, y_val, sw_train = X, y, None, None, sample_weight
-        if sw_train is None:
-            # Unit weights: the same run (a factor of 1 and a divisor of B, exactly), with the
-            # loss computed as scikit-learn computes it, probabilities clipped to [eps, 1 - eps]
-            # (kernels/heads._weigh): it differs from the exact loss once a prediction is within
-            # eps of 0 or 1, which moves the loss curve and its stopping decisions.
-            sw_train = np.ones(X_train.shape[0], X_train.dtype)
         n_samples = X_train.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -232,7 +235,7 @@ class _FastnnSolvers:
         optimizer = ("sklearn_nesterov" if self.nesterovs_momentum else "sklearn_momentum") if sgd else "sklearn_adam"
         spec, scale = self._spec(layer_units, optimizer, batch_size, X_train.dtype)
         trainer = EpochTrainer(None, y_train.T, self._parameters(), spec, rows=X_train, sample_weight=sw_train)
-        hp = trainer.hyper._replace(loss_scale=scale)
+        hp = trainer.hyper._replace(loss_scale=scale, clip=_clip(X_train.dtype))
         opt = self._optimizer
         if sgd:
             self._load(trainer, trainer.net.V, opt.velocities)
@@ -249,7 +252,7 @@ class _FastnnSolvers:
             not early_stopping,
         )
         state = self._random_state.get_state()
-        key = state[1].astype(np.uint64)
+        key = mt_key(state[1])
         counters = np.zeros(5, np.int64)
         counters[KE.T_BATCHES] = opt.t if not sgd else 0
         counters[KE.T_SAMPLES] = self.t_
@@ -259,7 +262,6 @@ class _FastnnSolvers:
         if not early_stopping:
             reals[KE.BEST_LOSS] = self.best_loss_
         order = np.arange(n_samples, dtype=np.int64)
-        draw = np.empty(n_samples, np.int64)
         one_at_a_time = early_stopping or bool(self.verbose) or incremental
         chunk = 1 if one_at_a_time else max(1, int(CHUNK_FLOPS // spec.flops(n_samples)))
         # After an early-stopping fit scikit-learn's coefs_ IS _best_coefs (the same list), so a
@@ -275,7 +277,7 @@ class _FastnnSolvers:
             while self.n_iter_ < self.max_iter:
                 losses = np.empty(min(chunk, self.max_iter - self.n_iter_))
                 done = KE._sk_epochs(
-                    trainer.net.XT, Y_train, trainer.net, hp, sch, order, draw, key, counters, reals, losses,
+                    trainer.net.XT, Y_train, trainer.net, hp, sch, order, key, counters, reals, losses,
                     not early_stopping,
                 )  # fmt: skip
                 for loss in losses[:done]:
@@ -343,7 +345,9 @@ class _FastnnSolvers:
         if not early_stopping:
             self._no_improvement_count = int(counters[KE.NO_IMPROVEMENT])
             self.best_loss_ = float(reals[KE.BEST_LOSS])
-        self._random_state.set_state((state[0], key.astype(np.uint32), int(counters[KE.MT_POS]), *state[3:]))
+        self._random_state.set_state(
+            (state[0], key[: len(state[1])].astype(np.uint32), int(counters[KE.MT_POS]), *state[3:])
+        )
         if early_stopping:
             if keep_last:
                 self._best_coefs, self._best_intercepts = self.coefs_, self.intercepts_
@@ -418,17 +422,16 @@ class _FastnnSolvers:
         # SciPy (1.17) hands the iterate over in x0's dtype, so scikit-learn evaluates float32
         # fits in float32: so does this one.
         spec, scale = self._spec(layer_units, "gd", None, X.dtype)
-        if sample_weight is None:  # scikit-learn's clipped log-loss (see _fit_stochastic)
-            sample_weight = np.ones(X.shape[0], X.dtype)
         trainer = EpochTrainer(X.T, y.T, self._parameters(), spec, sample_weight=sample_weight)  # one copy of X
-        hp = trainer.hyper._replace(loss_scale=scale)
+        hp = trainer.hyper._replace(loss_scale=scale, clip=_clip(X.dtype))
         net, XT, Y = trainer.net, trainer.X, trainer.Y
 
         def evaluate(P):
             net.P[:] = P
             return _gradient(XT, Y, net.w, net, hp, 0), net.G
 
-        self._minimize_lbfgs(evaluate, layer_units, float(np.sum(sample_weight)))  # scikit-learn's sw_sum
+        n = float(X.shape[0]) if sample_weight is None else float(np.sum(sample_weight))  # scikit-learn's sw_sum
+        self._minimize_lbfgs(evaluate, layer_units, n)
 
     def _minimize_lbfgs(self, evaluate, layer_units, n: float) -> None:
         """scikit-learn's L-BFGS-B call on ``evaluate(P) -> (cost, G)``: the summed loss (plus

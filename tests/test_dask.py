@@ -185,11 +185,8 @@ def ref_tree_run(run: dict, chunks, n: int):
             cost += spec.l2 / 2 * _squares(net.P[:k])
         net.G[:] = G
         lr = _epoch_lr(hp.decay, hp.lr, hp.decay_rate, hp.decay_interval, i)
-        V_w, V_b = (net.V[:k], net.V[k:]) if net.V.size > 1 else (net.V, net.V)
-        S_w, S_b = (net.S[:k], net.S[k:]) if net.S.size > 1 else (net.S, net.S)
         moments = (hp.beta, hp.beta1, hp.beta2, hp.epsilon, i + 1)
-        _update(hp.opt, net.P[:k], net.G[:k], V_w, S_w, m, hp.l2 / m, lr, *moments)
-        _update(hp.opt, net.P[k:], net.G[k:], V_b, S_b, m, 0.0, lr, *moments)
+        _update(hp.opt, net.P, net.G, net.V, net.S, k, m, hp.l2 / m, lr, *moments)
         costs[i] = cost / m
     return costs, state.parameters()
 

@@ -59,18 +59,14 @@ class DaskTrainer:
         """``num_epochs`` iterations, one map-reduce on the cluster each; returns their costs."""
         local, m = self.local, float(self.m)  # the local loop's divisor, a float
         net, hp = local.net, local.hyper
-        n = net.n_w
-        V_w, V_b = (net.V[:n], net.V[n:]) if net.V.size > 1 else (net.V, net.V)
-        S_w, S_b = (net.S[:n], net.S[n:]) if net.S.size > 1 else (net.S, net.S)
         costs = np.empty(num_epochs, self.dtype)
         for i in range(num_epochs):
             lr = _epoch_lr(hp.decay, hp.lr, hp.decay_rate, hp.decay_interval, local.epoch)
             cost, G = self.data.loss_and_gradient(net.P)
             np.copyto(net.G, G)
             t = local.t + 1
-            beta, beta1, beta2, epsilon = hp.beta, hp.beta1, hp.beta2, hp.epsilon
-            _update(hp.opt, net.P[:n], net.G[:n], V_w, S_w, m, hp.l2 / m, lr, beta, beta1, beta2, epsilon, t)
-            _update(hp.opt, net.P[n:], net.G[n:], V_b, S_b, m, 0.0, lr, beta, beta1, beta2, epsilon, t)
+            moments = (hp.beta, hp.beta1, hp.beta2, hp.epsilon)
+            _update(hp.opt, net.P, net.G, net.V, net.S, net.n_w, m, hp.l2 / m, lr, *moments, t)
             costs[i] = cost / m
             local.t, local.epoch = t, local.epoch + 1
         return costs

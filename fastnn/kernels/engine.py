@@ -88,7 +88,7 @@ def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, z
                 _mm(W[l], A[l - 1], Al)
             if l < L:
                 _forward_hidden(Al, b[l], D[l], act, zero, slope)
-        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L]) / X.shape[1]
+        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L], 0.0) / X.shape[1]
         for l in range(L, 0, -1):
             if l == 1:
                 if gram:
@@ -159,7 +159,7 @@ def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2,
         _mm(W1, X, A1)
         _forward_hidden(A1, b1, D1, act, zero, slope)
         _mm(W2, A1, A2)
-        costs[it] = _sigmoid_bce(A2, b2, Y, dZ2, db2) / X.shape[1]
+        costs[it] = _sigmoid_bce(A2, b2, Y, dZ2, db2, 0.0) / X.shape[1]
         _shallow_backward(W2, dZ2, A1, D1, dZ1, dW2, db1, act, zero, slope)
         _descend(W2, dW2, lr, m_t)
         _descend(b2, db2, lr, m_t)
@@ -184,7 +184,7 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
                 np.matmul(W[l], X if l == 1 else A[l - 1], out=A[l])
             if l < L:
                 _forward_hidden(A[l], b[l], D[l], act, zero, slope)
-        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L]) / X.shape[1]
+        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L], 0.0) / X.shape[1]
         for l in range(L, 0, -1):
             if l == 1 and gram:
                 np.matmul(dZ[1], G, out=GdZ)

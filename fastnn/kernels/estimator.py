@@ -5,9 +5,10 @@
 random draws, many epochs per call. Per epoch, in scikit-learn's order:
 
 1. the examples' order is shuffled (``shuffle=True``): ``order = order[p]`` with ``p`` a
-   legacy ``RandomState.shuffle`` of ``arange(n)`` drawn from the estimator's own generator,
-   whose Mersenne Twister state the loop continues (:func:`~fastnn.kernels.batching._mt_shuffle`)
-   and hands back, so the generator ends exactly where scikit-learn leaves it;
+   legacy ``RandomState.shuffle`` of ``arange(n)`` drawn from the estimator's own generator
+   (the same swaps applied to ``order`` in place), whose Mersenne Twister state the loop
+   continues (:func:`~fastnn.kernels.batching._mt_shuffle`) and hands back, so the generator
+   ends exactly where scikit-learn leaves it;
 2. batches of ``order`` in sequence (``gen_batches``) are gathered and stepped by the generic
    loop's :func:`~fastnn.kernels.training._step` (the optimizer in scikit-learn's form);
 3. the epoch's loss is ``sum of batch losses / n``;
@@ -73,7 +74,7 @@ def _epoch_end(sch, counters, reals, loss):
 
 
 @_engine
-def _sk_epochs(XT, Y, net, hp, sch, order, draw, key, counters, reals, losses, end_in_loop):
+def _sk_epochs(XT, Y, net, hp, sch, order, key, counters, reals, losses, end_in_loop):
     """Up to ``losses.size`` epochs; returns how many ran (fewer when a stop was triggered).
 
     Parameters
@@ -87,10 +88,9 @@ def _sk_epochs(XT, Y, net, hp, sch, order, draw, key, counters, reals, losses, e
     sch : Schedule
     order : (n,) int64
         scikit-learn's ``sample_idx``, carried across epochs (and calls).
-    draw : (n,) int64
-        Workspace for each epoch's shuffle.
-    key : (624,) uint64
-        The generator's Mersenne Twister words; ``counters[MT_POS]`` its position.
+    key : (2 x 624,) uint64
+        The generator's Mersenne Twister state words and their outputs
+        (:func:`~fastnn.kernels.batching.mt_key`); ``counters[MT_POS]`` its position.
     counters, reals
         The state slots above, updated in place.
     losses : float64 array
@@ -102,13 +102,8 @@ def _sk_epochs(XT, Y, net, hp, sch, order, draw, key, counters, reals, losses, e
     n_x, n_y = XT.shape[1], Y.shape[0]
     B = min(hp.batch, n)
     for i in range(losses.size):
-        if sch.shuffle:
-            for k in range(n):
-                draw[k] = k
-            counters[MT_POS] = _mt_shuffle(draw, key, counters[MT_POS])
-            for k in range(n):  # the old order, composed with this epoch's draw
-                draw[k] = order[draw[k]]
-            order[:] = draw
+        if sch.shuffle:  # the swaps that shuffle arange(n) into p, applied to order: order[p]
+            counters[MT_POS] = _mt_shuffle(order, key, counters[MT_POS])
         total = 0.0
         lr = reals[RATE]
         for start in range(0, n, B):

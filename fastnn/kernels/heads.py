@@ -69,7 +69,21 @@ def _log1p_sum(E, k, start, stop):
 
 
 @elementwise
-def _sigmoid_bce(Z, b, Y, dZ, db):
+def _clipped_loss(code, a, y, clip):
+    """One output's loss as scikit-learn computes it: from the probability ``a`` clipped to
+    ``[clip, 1 - clip]``; binary cross-entropy (``code`` :data:`_BCE`) or the categorical
+    term ``-y log p``."""
+    p = min(max(a, clip), 1.0 - clip)
+    loss = 0.0
+    if y != 0:
+        loss -= y * math.log(p)
+    if code == _BCE and y != 1:
+        loss -= (1.0 - y) * math.log(1.0 - p)
+    return loss
+
+
+@elementwise
+def _sigmoid_bce(Z, b, Y, dZ, db, clip):
     """Sigmoid units with binary cross-entropy, summed over units (multi-label) and examples.
 
     The loss of an example is ``max(z, 0) - z y + log1p(e)``, ``e = exp(-|z|)``. Row by row,
@@ -78,35 +92,53 @@ def _sigmoid_bce(Z, b, Y, dZ, db):
     scalar copy of the vectorized loop when what it writes lies close to what it reads):
     ``z = Z + b`` and ``e`` (kept in ``dZ``); the linear part; the logarithms, one ``log1p``
     per block of examples (:func:`_log1p_sum`); ``A`` and ``dZ = A - Y``; ``db``.
+
+    ``clip > 0``: the loss of an example whose probability lies outside ``[clip, 1 - clip]``
+    is scikit-learn's clipped one instead (:func:`_clipped_loss`; only where ``|z|`` exceeds
+    ``-log(clip) - 1`` can that be, so a row without such an example takes the fast pass).
     """
     c = math_constants()
     K, B = Z.shape
+    zmax = -math.log(clip) - 1.0 if clip > 0 else math.inf
     total = 0.0
     for k in range(K):
         bk = b[k, 0]
+        far = False
         for j in range(B):
             z = Z[k, j] + bk
             Z[k, j] = z
             dZ[k, j] = exp_nonpositive(-abs(float(z)), c)
+            far |= abs(float(z)) > zmax
         total += _linear_part(Z, Y, k)
         for start in range(0, B, LOG_BLOCK):
             total += _log1p_sum(dZ, k, start, min(start + LOG_BLOCK, B))
-        for j in range(B):
-            z = float(Z[k, j])
-            e = float(dZ[k, j])
-            Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
-            dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
+        if far:  # one example at a time, each clipped one's loss replaced
+            for j in range(B):
+                z = float(Z[k, j])
+                e = float(dZ[k, j])
+                Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))
+                dZ[k, j] = Z[k, j] - Y[k, j]
+                a, y = float(Z[k, j]), float(Y[k, j])
+                if a < clip or a > 1.0 - clip:
+                    total += _clipped_loss(_BCE, a, y, clip) - (max(z, 0.0) - z * y + math.log1p(e))
+        else:
+            for j in range(B):
+                z = float(Z[k, j])
+                e = float(dZ[k, j])
+                Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
+                dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
         db[k, 0] = _row_sum(dZ, k)
     return total
 
 
 @elementwise
-def _softmax_cce(Z, b, Y, dZ, db):
+def _softmax_cce(Z, b, Y, dZ, db, clip):
     """Softmax over each column with categorical cross-entropy.
 
     Per column: ``s = z - max(z)``, ``e = exp(s)`` (never above 1), ``A = e / sum(e)``, and the
     loss ``-sum_k y_k (s_k - log(sum(e)))``, in float64 even for float32 data. Then, row by
-    row, ``dZ = A - Y`` and its sums.
+    row, ``dZ = A - Y`` and its sums. ``clip > 0``: a column with a labelled probability
+    outside ``[clip, 1 - clip]`` takes scikit-learn's clipped loss instead (:func:`_clipped_loss`).
     """
     c = math_constants()
     K, B = Z.shape
@@ -127,9 +159,16 @@ def _softmax_cce(Z, b, Y, dZ, db):
             ys += y * s
             weight += y
             dZ[k, j] = e  # the numerator (in the data's dtype), divided below
+        clipped = False
         for k in range(K):
             Z[k, j] = float(dZ[k, j]) / norm
-        total += weight * math.log(norm) - ys
+            a = float(Z[k, j])
+            clipped |= clip > 0 and Y[k, j] != 0 and (a < clip or a > 1.0 - clip)
+        if clipped:
+            for k in range(K):
+                total += _clipped_loss(_CCE, float(Z[k, j]), float(Y[k, j]), clip)
+        else:
+            total += weight * math.log(norm) - ys
     for k in range(K):
         acc = 0.0
         for j in range(B):
@@ -197,11 +236,7 @@ def _weigh(code, A, Y, dZ, db, w, clip):
             elif code == _POISSON:
                 loss += (y * math.log(y / a) if y > 0 else 0.0) - y + a
             else:
-                p = min(max(a, clip), 1.0 - clip)
-                if y != 0:
-                    loss -= y * math.log(p)
-                if code == _BCE and y != 1:
-                    loss -= (1.0 - y) * math.log(1.0 - p)
+                loss += _clipped_loss(code, a, y, clip)
             dZ[k, j] = dZ[k, j] * w[j]
         total += float(w[j]) * loss
     for k in range(K):
@@ -213,12 +248,14 @@ def _weigh(code, A, Y, dZ, db, w, clip):
 
 
 @elementwise
-def _head(code, Z, b, Y, dZ, db):
-    """The head of ``code`` (:data:`HEAD_CODES`); an unknown code raises, never falls through."""
+def _head(code, Z, b, Y, dZ, db, clip):
+    """The head of ``code`` (:data:`HEAD_CODES`); an unknown code raises, never falls through.
+    ``clip``: 0 for the exact loss, else the probability clip of scikit-learn's log-loss
+    (the cross-entropy heads; the others have none)."""
     if code == _BCE:
-        return _sigmoid_bce(Z, b, Y, dZ, db)
+        return _sigmoid_bce(Z, b, Y, dZ, db, clip)
     if code == _CCE:
-        return _softmax_cce(Z, b, Y, dZ, db)
+        return _softmax_cce(Z, b, Y, dZ, db, clip)
     if code == _SE:
         return _identity_se(Z, b, Y, dZ, db)
     if code == _POISSON:
@@ -230,7 +267,7 @@ def _public(code: int, ZL: FloatArray, Y: FloatArray) -> tuple[FloatArray, Float
     ZL, Y = _prepare(ZL, np.asarray(Y, dtype=np.asarray(ZL).dtype))
     A = ZL.copy()
     dZ = np.empty_like(A)
-    summed = _head(code, A, np.zeros((A.shape[0], 1), A.dtype), Y, dZ, np.empty((A.shape[0], 1), A.dtype))
+    summed = _head(code, A, np.zeros((A.shape[0], 1), A.dtype), Y, dZ, np.empty((A.shape[0], 1), A.dtype), 0.0)
     return A, A.dtype.type(summed), dZ
 
 

@@ -27,40 +27,34 @@ _GD, _MOMENTUM, _ADAM, _SK_MOMENTUM, _SK_NESTEROV, _SK_ADAM = (
 
 
 @elementwise
-def _update(code, P, G, V, S, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t):
-    """One step of optimizer ``code`` on ``P`` (any shape, C-contiguous), ``t`` the 1-based
-    step count (Adam's bias correction). ``V``/``S``: the moments the optimizer keeps (unused
-    ones may be any array). An unknown code raises."""
-    p, g_raw = P.reshape(-1), G.reshape(-1)
+def _apply(code, p, g_raw, v, s, lo, hi, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2):
+    """The step of ``code`` on entries ``lo:hi`` of the flat arrays (Adam's bias corrections
+    ``c1 = 1 - beta1^t``, ``c2 = 1 - beta2^t`` computed once by the caller)."""
     if code == _GD:
-        for i in range(p.size):
+        for i in range(lo, hi):
             g = g_raw[i] / B + l2_over_b * p[i]
             p[i] = p[i] - lr * g
         return
-    v = V.reshape(-1)
     if code == _MOMENTUM:
-        for i in range(p.size):
+        for i in range(lo, hi):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta * v[i] + (1.0 - beta) * g
             p[i] = p[i] - lr * v[i]
         return
     if code == _SK_MOMENTUM:
-        for i in range(p.size):
+        for i in range(lo, hi):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta * v[i] - lr * g
             p[i] = p[i] + v[i]
         return
     if code == _SK_NESTEROV:
-        for i in range(p.size):
+        for i in range(lo, hi):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta * v[i] - lr * g
             p[i] = p[i] + (beta * v[i] - lr * g)
         return
-    s = S.reshape(-1)
-    c1 = 1.0 - beta1**t
-    c2 = 1.0 - beta2**t
     if code == _ADAM:  # the course's: corrected moments, epsilon outside the corrected root
-        for i in range(p.size):
+        for i in range(lo, hi):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta1 * v[i] + (1.0 - beta1) * g
             s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
@@ -68,13 +62,30 @@ def _update(code, P, G, V, S, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t):
         return
     if code == _SK_ADAM:  # scikit-learn's: the correction folded into the step, epsilon on the raw root
         lr_t = lr * math.sqrt(c2) / c1
-        for i in range(p.size):
+        for i in range(lo, hi):
             g = g_raw[i] / B + l2_over_b * p[i]
             v[i] = beta1 * v[i] + (1.0 - beta1) * g
             s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
             p[i] = p[i] - lr_t * v[i] / (math.sqrt(s[i]) + epsilon)
         return
     raise ValueError("unknown optimizer code")
+
+
+@elementwise
+def _update(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t):
+    """One step of optimizer ``code`` on the flat arrays ``P``, ``G`` (and the moments ``V``,
+    ``S`` it keeps; unused ones may be any array), ``t`` the 1-based step count (Adam's bias
+    correction). Entries ``[:n_l2]`` of ``P`` carry the L2 term ``l2_over_b * P`` (the
+    weights, laid out first), the rest none (the biases: a term ``0.0 * P``, as the
+    reference's ``dW + 0``). An unknown code raises. One call per step, on 1-d arrays: a
+    reshape here, or the bias corrections' powers computed per parameter array, cost more
+    than a small network's whole update."""
+    c1 = c2 = 1.0
+    if code == _ADAM or code == _SK_ADAM:
+        c1 = 1.0 - beta1**t
+        c2 = 1.0 - beta2**t
+    _apply(code, P, G, V, S, 0, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
+    _apply(code, P, G, V, S, n_l2, P.size, B, 0.0, lr, beta, beta1, beta2, epsilon, c1, c2)
 
 
 def step(
@@ -92,10 +103,9 @@ def step(
     }
     dummy = np.zeros(1)
     for key, P in new.items():
-        G = np.ascontiguousarray(grads[f"d{key}"], dtype=P.dtype)
-        V = moments["v"][key] if "v" in moments else dummy
-        S = moments["s"][key] if "s" in moments else dummy
-        _update(
-            code, P, G, V, S, 1.0, 0.0, float(learning_rate), spec.beta, spec.beta1, spec.beta2, spec.epsilon, t
-        )  # fmt: skip
+        G = np.ascontiguousarray(grads[f"d{key}"], dtype=P.dtype).reshape(-1)
+        V = moments["v"][key].reshape(-1) if "v" in moments else dummy
+        S = moments["s"][key].reshape(-1) if "s" in moments else dummy
+        rate = float(learning_rate)
+        _update(code, P.reshape(-1), G, V, S, 0, 1.0, 0.0, rate, spec.beta, spec.beta1, spec.beta2, spec.epsilon, t)
     return new, {**state, "t": t, **moments}

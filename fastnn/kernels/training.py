@@ -43,6 +43,8 @@ DECAY_CODES = {name: code for code, name in enumerate(DECAYS)}
 _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 
 #: The run's settings as the compiled loop reads them (codes, then numbers in float64).
+#: ``clip``: 0 (the exact loss), or the probability clip of scikit-learn's log-loss, which
+#: its estimators set (read by the cross-entropy heads and by the weighted head, ``_weigh``).
 Hyper = namedtuple(
     "Hyper",
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
@@ -131,7 +133,7 @@ def _gradient(X, Y, w, net, hp, t):
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
     A_L = _view(net.A, net.a_off[L], d[L], B)
-    cost = _head(hp.head, A_L, b_L, Y, dZ, db_L)
+    cost = _head(hp.head, A_L, b_L, Y, dZ, db_L, hp.clip)
     if hp.weighted:
         cost = _weigh(hp.head, A_L, Y, dZ, db_L, w, hp.clip)
     cost *= hp.loss_scale
@@ -169,14 +171,10 @@ def _step(X, Y, w, net, hp, lr, t):
             total += float(w[j])
         cost *= B / total
         B = total
-    # Every gradient is computed from the parameters before the step: now the step, weights
-    # (with their L2 term) then biases, each one contiguous range of the flat arrays.
-    n = net.n_w
-    V_w, V_b = (net.V[:n], net.V[n:]) if net.V.size > 1 else (net.V, net.V)
-    S_w, S_b = (net.S[:n], net.S[n:]) if net.S.size > 1 else (net.S, net.S)
-    beta, beta1, beta2, epsilon = hp.beta, hp.beta1, hp.beta2, hp.epsilon
-    _update(hp.opt, net.P[:n], net.G[:n], V_w, S_w, B, hp.l2 / B, lr, beta, beta1, beta2, epsilon, t + 1)
-    _update(hp.opt, net.P[n:], net.G[n:], V_b, S_b, B, 0.0, lr, beta, beta1, beta2, epsilon, t + 1)
+    # Every gradient is computed from the parameters before the step: now the step, of the
+    # weights (the first n_w entries, with their L2 term) and the biases, in one call.
+    l2_over_b, beta, beta1, beta2, epsilon = hp.l2 / B, hp.beta, hp.beta1, hp.beta2, hp.epsilon
+    _update(hp.opt, net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
     return cost
 
 
@@ -306,7 +304,7 @@ class EpochTrainer:
             for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
                 self.net.M[a_off[l] : a_off[l] + mask.size] = mask.reshape(-1)
         self.perm = np.arange(m, dtype=np.int64)
-        self.key = np.empty(_N, np.uint64)
+        self.key = np.empty(2 * _N, np.uint64)  # the shuffle generator: state words, outputs
         c = constants(dtype)
         self.hyper = Hyper(
             ACT_CODES[spec.hidden_activation],
@@ -328,7 +326,7 @@ class EpochTrainer:
             spec.dropout_stream == "course",
             1.0,
             sample_weight is not None,
-            float(np.finfo(dtype).eps),
+            0.0,
             c["zero"],
             c["slope"],
         )
