@@ -280,10 +280,10 @@ class _FastnnSolvers:
                     trainer.net.XT, Y_train, trainer.net, hp, sch, order, key, counters, reals, losses,
                     not early_stopping,
                 )  # fmt: skip
-                for loss in losses[:done]:
-                    self.n_iter_ += 1
-                    self.loss_ = float(loss)
-                    self.loss_curve_.append(self.loss_)
+                if done:  # Python floats, as scikit-learn's curve holds
+                    self.loss_curve_.extend(losses[:done].tolist())
+                    self.n_iter_ += done
+                    self.loss_ = self.loss_curve_[-1]
                 self.t_ = int(counters[KE.T_SAMPLES])
                 if self.verbose:
                     print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
