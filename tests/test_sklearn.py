@@ -440,3 +440,63 @@ def test_verbose_early_stopping_output_is_scikit_learns(capsys):
     MLPClassifier(**p).fit(X, y)
     assert "Validation score:" in ref_out
     assert capsys.readouterr().out.splitlines() == ref_out.splitlines()
+
+
+def test_ctrl_c_keeps_the_epochs_done_and_warns_as_scikit_learn_does(monkeypatch):
+    """scikit-learn catches KeyboardInterrupt in its epoch loop, warns "Training interrupted by
+    user." and keeps the model as it stands. The compiled loop is interrupted between calls
+    (here one epoch a call): the model must be the one of the epochs done, the generator where
+    those epochs left it; oracle: scikit-learn's fit of that many epochs."""
+    import fastnn.sklearn as fsk
+    from fastnn.kernels import estimator as KE
+
+    monkeypatch.setattr(fsk, "CHUNK_FLOPS", 1)  # one epoch per compiled call
+    real, calls = KE._sk_epochs, []
+
+    def interrupted(*args):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(None)
+        return real(*args)
+
+    monkeypatch.setattr(KE, "_sk_epochs", interrupted)
+    X, y = moons()
+    p = dict(hidden_layer_sizes=(5,), random_state=0, tol=0.0, n_iter_no_change=100, batch_size=64)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        comp = MLPClassifier(max_iter=10, **p).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = RefClassifier(max_iter=3, **p).fit(X, y)
+    assert_same(ref, comp, X)
+    ref_state, comp_state = ref._random_state.get_state(), comp._random_state.get_state()
+    assert comp_state[2] == ref_state[2] and np.array_equal(comp_state[1], ref_state[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_heads_give_scikit_learns_log_loss_example_by_example(dtype):
+    """The heads with scikit-learn's clip compute its log-loss (oracle: its own
+    ``binary_log_loss`` / ``log_loss`` on the heads' outputs), for every example: confidently
+    wrong ones (whose ``1 - p`` scikit-learn computes from a rounded ``p``), clipped ones, and
+    infinite or huge logits; one unit, several units (multi-label) and softmax."""
+    from sklearn.neural_network._base import binary_log_loss, log_loss
+
+    from fastnn.kernels.heads import HEAD_CODES, _head
+
+    eps = float(np.finfo(dtype).eps)
+    z = np.concatenate([np.linspace(-40, 40, 801), [np.inf, -np.inf, 1e17, -1e17, 1e6]])
+    rtol = 1e-13 if dtype == np.float64 else 1e-6
+    for K, loss in ((1, "binary_crossentropy"), (3, "binary_crossentropy"), (3, "categorical_crossentropy")):
+        rng = np.random.default_rng(K)
+        Z = np.stack([rng.permutation(z) for _ in range(K)]).astype(dtype)
+        if loss == "binary_crossentropy":
+            Y = (rng.random(Z.shape) < 0.5).astype(dtype)
+        else:
+            Z[~np.isfinite(Z)] = 0  # softmax of infinities is NaN in both
+            Y = np.eye(K, dtype=dtype)[:, rng.integers(0, K, Z.shape[1])]
+        for j in range(Z.shape[1]):  # one example at a time: each one's loss, not only the sum
+            A = Z[:, j : j + 1].copy()
+            got = _head(HEAD_CODES[loss], A, np.zeros((K, 1), dtype), Y[:, j : j + 1], np.empty_like(A),
+                        np.empty((K, 1), dtype), eps)  # fmt: skip
+            oracle = binary_log_loss if loss == "binary_crossentropy" else log_loss
+            want = oracle(Y[:, j : j + 1].T, A.T)
+            assert got == pytest.approx(float(want), rel=rtol, abs=4 * eps), (K, loss, Z[:, j])

@@ -31,19 +31,36 @@ _BCE, _CCE, _SE, _POISSON = (
 LOG_BLOCK = 512
 
 
+@elementwise
+def _picked(z, y, zr, zmax):
+    """Whether an example's loss is taken from scikit-learn's formula (:func:`_sigmoid_bce`
+    with ``clip > 0``): a negative-labelled output above ``zr`` (its ``-log(1 - a)`` is
+    computed from a rounded ``a``, off the exact loss by up to 0.7 once ``a`` nears 1), or any
+    output beyond ``zmax`` (where the clip may act; also an infinite ``z``)."""
+    return (z > zr and y != 1.0) or abs(z) > zmax
+
+
 @reduction
-def _linear_part(Z, Y, k):
-    """``sum_j max(z, 0) - z y`` over row ``k`` (loads only: one summation order wherever the arrays lie)."""
+def _linear_part(Z, Y, k, zr, zmax):
+    """``sum_j max(z, 0) - z y`` over row ``k``, the :func:`_picked` examples left out (loads
+    only: one summation order wherever the arrays lie)."""
     acc = 0.0
     for j in range(Z.shape[1]):
-        z = float(Z[k, j])
-        acc += max(z, 0.0) - z * float(Y[k, j])
+        z, y = float(Z[k, j]), float(Y[k, j])
+        acc += 0.0 if _picked(z, y, zr, zmax) else max(z, 0.0) - z * y
     return acc
 
 
 @elementwise
-def _log1p_sum(E, k, start, stop):
-    """``sum_j log1p(e_j)`` over ``E[k, start:stop]`` as ``log1p(prod(1 + e) - 1)``.
+def _kept(E, Z, Y, k, j, zr, zmax):
+    """``E[k, j]``, or 0 for a :func:`_picked` example."""
+    return 0.0 if _picked(float(Z[k, j]), float(Y[k, j]), zr, zmax) else float(E[k, j])
+
+
+@elementwise
+def _log1p_sum(E, Z, Y, k, start, stop, zr, zmax):
+    """``sum_j log1p(e_j)`` over ``E[k, start:stop]`` as ``log1p(prod(1 + e) - 1)``, the
+    :func:`_picked` examples left out (their ``e`` taken as 0, a factor of exactly 1).
 
     ``s = prod(1 + e) - 1`` is carried as ``s <- s + e + s e`` (each factor at most 2: no
     overflow), which keeps ``e``'s relative accuracy where ``1 + e`` would round it away (a
@@ -53,14 +70,19 @@ def _log1p_sum(E, k, start, stop):
     s0 = s1 = s2 = s3 = 0.0
     j = start
     while j + 4 <= stop:
-        e0, e1, e2, e3 = float(E[k, j]), float(E[k, j + 1]), float(E[k, j + 2]), float(E[k, j + 3])
+        e0, e1, e2 = (
+            _kept(E, Z, Y, k, j, zr, zmax),
+            _kept(E, Z, Y, k, j + 1, zr, zmax),
+            _kept(E, Z, Y, k, j + 2, zr, zmax),
+        )
+        e3 = _kept(E, Z, Y, k, j + 3, zr, zmax)
         s0 = s0 + e0 + s0 * e0
         s1 = s1 + e1 + s1 * e1
         s2 = s2 + e2 + s2 * e2
         s3 = s3 + e3 + s3 * e3
         j += 4
     while j < stop:
-        e0 = float(E[k, j])
+        e0 = _kept(E, Z, Y, k, j, zr, zmax)
         s0 = s0 + e0 + s0 * e0
         j += 1
     s01 = s0 + s1 + s0 * s1
@@ -93,40 +115,40 @@ def _sigmoid_bce(Z, b, Y, dZ, db, clip):
     ``z = Z + b`` and ``e`` (kept in ``dZ``); the linear part; the logarithms, one ``log1p``
     per block of examples (:func:`_log1p_sum`); ``A`` and ``dZ = A - Y``; ``db``.
 
-    ``clip > 0``: the loss of an example whose probability lies outside ``[clip, 1 - clip]``
-    is scikit-learn's clipped one instead (:func:`_clipped_loss`; only where ``|z|`` exceeds
-    ``-log(clip) - 1`` can that be, so a row without such an example takes the fast pass).
+    ``clip > 0`` (scikit-learn's estimators): the loss of an example is the one scikit-learn
+    computes, ``-(y log p + (1 - y) log(1 - p))`` from the output ``p`` in the data's dtype
+    clipped to ``[clip, 1 - clip]`` (:func:`_clipped_loss`), wherever that differs from the
+    exact loss by more than rounding (:func:`_picked`: a negative-labelled output above 0,
+    whose ``1 - p`` cancels, or ``|z|`` above ``-log(clip) - 1``, short of which the clip never
+    acts); those examples are left out of the passes above and their losses added one by one.
     """
     c = math_constants()
     K, B = Z.shape
-    zmax = -math.log(clip) - 1.0 if clip > 0 else math.inf
+    zr, zmax = (0.0, -math.log(clip) - 1.0) if clip > 0 else (math.inf, math.inf)
     total = 0.0
     for k in range(K):
         bk = b[k, 0]
-        far = False
+        picked = False
         for j in range(B):
             z = Z[k, j] + bk
             Z[k, j] = z
             dZ[k, j] = exp_nonpositive(-abs(float(z)), c)
-            far |= abs(float(z)) > zmax
-        total += _linear_part(Z, Y, k)
+            picked |= _picked(float(z), float(Y[k, j]), zr, zmax)
+        total += _linear_part(Z, Y, k, zr, zmax)
         for start in range(0, B, LOG_BLOCK):
-            total += _log1p_sum(dZ, k, start, min(start + LOG_BLOCK, B))
-        if far:  # one example at a time, each clipped one's loss replaced
+            total += _log1p_sum(dZ, Z, Y, k, start, min(start + LOG_BLOCK, B), zr, zmax)
+        if picked:
             for j in range(B):
-                z = float(Z[k, j])
-                e = float(dZ[k, j])
-                Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))
-                dZ[k, j] = Z[k, j] - Y[k, j]
-                a, y = float(Z[k, j]), float(Y[k, j])
-                if a < clip or a > 1.0 - clip:
-                    total += _clipped_loss(_BCE, a, y, clip) - (max(z, 0.0) - z * y + math.log1p(e))
-        else:
-            for j in range(B):
-                z = float(Z[k, j])
-                e = float(dZ[k, j])
-                Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
-                dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
+                z, y = float(Z[k, j]), float(Y[k, j])
+                if _picked(z, y, zr, zmax):
+                    e = float(dZ[k, j])
+                    db[k, 0] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # as below, in the data's dtype
+                    total += _clipped_loss(_BCE, float(db[k, 0]), y, clip)
+        for j in range(B):
+            z = float(Z[k, j])
+            e = float(dZ[k, j])
+            Z[k, j] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # one division
+            dZ[k, j] = Z[k, j] - Y[k, j]  # in the data's dtype, as the reference's AL - Y
         db[k, 0] = _row_sum(dZ, k)
     return total
 

@@ -1,9 +1,10 @@
 """Compiled twins of :mod:`fastnn.reference.optimizers`: one update kernel for every optimizer.
 
-:func:`_update` applies one optimizer step to one parameter array from its raw gradient sum
-``G`` (``dZ @ A_prev.T`` or ``sum(dZ)``, not yet divided by the batch size ``B``): the
-gradient is ``g = G / B + l2_over_b * P`` (the L2 term for weights, 0 for biases), then the
-step of ``code`` in float64, the moments ``V`` and ``S`` updated in place. Training runs
+:func:`_update` applies one optimizer step to the flat parameters (all weights, then all
+biases) from their raw gradient sums ``G`` (``dZ @ A_prev.T`` or ``sum(dZ)``, not yet
+divided by the batch size ``B``): the gradient is ``g = G / B + l2_over_b * P`` for the first
+``n_l2`` entries (the weights) and ``G / B + 0 * P`` for the rest (the biases), then the step
+of ``code`` in float64, the moments ``V`` and ``S`` updated in place. Training runs
 exactly this kernel; :func:`step` wraps it with the reference's signature.
 """
 

@@ -243,7 +243,9 @@ class EpochTrainer:
         C-contiguous: every batch, the full one included, is gathered from it (for the
         estimators' loop, :mod:`fastnn.kernels.estimator`; :meth:`run` needs ``X``).
     sample_weight : (m,) array, optional
-        Per-example weights, scikit-learn's ``sample_weight`` semantics (:func:`_step`).
+        Per-example weights, scikit-learn's ``sample_weight`` semantics (:func:`_step`); its
+        clipped log-loss needs ``hyper.clip`` set too (``fastnn.sklearn`` sets it; the default,
+        0, is the exact loss).
     """
 
     def __init__(
