@@ -46,7 +46,7 @@ def workloads(scale: float):
     circles = load_circles()[:2]
     n = int(15000 * scale)
     for init in ("zeros", "random", "he"):
-        out.append(("Initialization", f"model(initialization={init!r}), {n:,} it.", lambda b, i=init: (
+        out.append(("Initialization", f"model(initialization={init!r}), {n:,} it.", lambda b, i=init, n=n: (
             initialization.model(*circles, num_iterations=n, initialization=i, backend=b)), 15))  # fmt: skip
     try:
         football = load_2D_dataset()[:2]
@@ -57,7 +57,7 @@ def workloads(scale: float):
         n = int(30000 * scale)
         for label, kw in (("model()", {}), ("model(lambd=0.7)", {"lambd": 0.7}),
                           ("model(keep_prob=0.86)", {"keep_prob": 0.86})):  # fmt: skip
-            out.append(("Regularization", f"{label}, {n:,} it.", lambda b, kw=kw: (
+            out.append(("Regularization", f"{label}, {n:,} it.", lambda b, kw=kw, n=n: (
                 regularization.model(*football, num_iterations=n, backend=b, **kw)), 15))  # fmt: skip
     moons = load_moons()
     n = int(5000 * scale)
@@ -74,7 +74,7 @@ def workloads(scale: float):
          {"optimizer": "adam", "learning_rate": 0.01, "decay": optimization.schedule_lr_decay}),
     )  # fmt: skip
     for label, kw in runs:
-        out.append(("Optimization", f"{label}, {n:,} epochs", lambda b, kw=kw: (
+        out.append(("Optimization", f"{label}, {n:,} epochs", lambda b, kw=kw, n=n: (
             optimization.model(*moons, [2, 5, 2, 1], num_epochs=n, backend=b, **kw)), 50))  # fmt: skip
     return out
 
