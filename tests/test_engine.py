@@ -15,6 +15,7 @@ import pytest
 
 import fastnn
 from fastnn import reference as R
+from fastnn.kernels import engine
 from fastnn.kernels.engine import Trainer, choose_mode
 from fastnn.kernels.products import SPARSE_FRACTION, _mm_gram
 from tests.cases import MATMUL_RTOL
@@ -33,10 +34,16 @@ def problem(n_x, m, dims, seed=0, dtype=np.float64):
 def assert_matches_reference(X, Y, params, activation, lr, n, mode, rtol=None, python_driven=None):
     rtol = MATMUL_RTOL[X.dtype] if rtol is None else rtol
     ref_params, ref_costs = R.gradient_descent(X, Y, params, activation, lr, n)
-    trainer = Trainer(X, Y, params, activation, lr, mode, n)
+    threshold = engine.LARGE_ITERATION_FLOPS
+    if python_driven:  # the loop large problems use, forced on a small one
+        engine.LARGE_ITERATION_FLOPS = 0
+    try:
+        trainer = Trainer(X, Y, params, activation, lr, mode, n)
+    finally:
+        engine.LARGE_ITERATION_FLOPS = threshold
     assert trainer.mode == mode
-    if python_driven is not None:  # the loop large problems use, forced on a small one
-        trainer.python_driven = python_driven
+    if python_driven is not None:
+        assert (trainer.loop == "python") == python_driven
     comp_costs = trainer.run(n)
     comp_params = trainer.parameters()
     assert comp_costs.dtype == X.dtype and all(v.dtype == X.dtype for v in comp_params.values())

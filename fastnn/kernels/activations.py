@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels._config import elementwise, inlined, reduction
 from fastnn.kernels._vmath import (
     exp_nonpositive,
     math_constants,
@@ -283,10 +283,45 @@ def _forward_hidden(Z, b, D, act, zero, slope):
         raise ValueError("unknown activation code")
 
 
+@inlined
+def _activate(z, act, zero, slope):
+    """``g(z)`` for the ReLUs and identity (``z`` already holds the bias), with the rounding
+    of their pass kernels (``_bias_relu_train`` and kin)."""
+    if act == _RELU:
+        return zero if z <= zero else z
+    if act == _LEAKY:
+        return z if z > 0 else z * slope
+    return z
+
+
+@inlined
+def _derive(da, A, D, i, j, act, zero, slope):
+    """Entry ``(i, j)`` of ``dZ = dA * g'(Z)`` from ``dA``'s ``da``: from the sign of ``A``
+    for the ReLUs, from ``D`` (``g'(Z)`` in float64) for sigmoid and tanh; the rounding of
+    :func:`_backward_hidden`'s kernels."""
+    if act == _RELU:
+        return zero if A[i, j] <= zero else da
+    if act == _LEAKY:
+        return da * slope if A[i, j] <= 0 else da
+    if act == _IDENTITY:
+        return da
+    return float(da) * D[i, j]
+
+
+@elementwise
+def _derivative(dA, A, D, act, zero, slope):
+    """``dZ = dA * g'(Z)`` in place on ``dA`` (:func:`_derive`), without ``db``."""
+    n, m = dA.shape
+    for i in range(n):
+        for j in range(m):
+            dA[i, j] = _derive(dA[i, j], A, D, i, j, act, zero, slope)
+
+
 @reduction
-def _identity_dz_db(dA, db):
-    for i in range(dA.shape[0]):
-        db[i, 0] = _row_sum(dA, i)
+def _row_sums(dZ, db):
+    """``db = sum(dZ, axis=1)`` (float64 sums; only loads in the loop)."""
+    for i in range(dZ.shape[0]):
+        db[i, 0] = _row_sum(dZ, i)
 
 
 @reduction
@@ -299,7 +334,7 @@ def _backward_hidden(dA, A, D, db, act, zero, slope):
     elif act == _LEAKY:
         _leaky_relu_dz_db(dA, A, db, slope)
     elif act == _IDENTITY:
-        _identity_dz_db(dA, db)
+        _row_sums(dA, db)
     else:
         raise ValueError("unknown activation code")
 

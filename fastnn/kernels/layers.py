@@ -9,18 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import reduction
-from fastnn.kernels.activations import DERIVATIVES, FORWARD, _bias_add, _out, _prepare
-
-
-@reduction
-def _row_sums(dZ, db):
-    n, m = dZ.shape
-    for i in range(n):
-        acc = 0.0  # float64 even for float32 data
-        for j in range(m):
-            acc += float(dZ[i, j])
-        db[i, 0] = acc
+from fastnn.kernels.activations import DERIVATIVES, FORWARD, _bias_add, _out, _prepare, _row_sums
 
 
 def linear_forward(

@@ -9,79 +9,176 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnn.kernels._config import elementwise
-from fastnn.kernels._config import reduction as _engine
+from fastnn.kernels._config import elementwise, inlined, reduction
+from fastnn.kernels.activations import _RELU, _activate, _derivative, _derive, _forward_hidden
+
+_engine = reduction
 
 SMALL_PRODUCT = 20_000
 
 
-@elementwise
-def _mm(A, B, out):
-    """``out = A @ B`` (``A`` has at least one column: layer sizes are validated positive).
+#: What a product does to each entry as it writes its last pass (:func:`_product`).
+_PLAIN, _FORWARD, _BACKWARD = 0, 1, 2
+
+
+@inlined
+def _finish(v, post, act, bi, E, D, i, j, zero, slope):
+    """Entry ``(i, j)`` of a finished product: as is, ``g(v + b_i)`` (:data:`_FORWARD`), or
+    ``v g'(Z)`` from ``E`` (``A``) or ``D`` (:data:`_BACKWARD`)."""
+    if post == _FORWARD:
+        return _activate(v + bi, act, zero, slope)
+    if post == _BACKWARD:
+        return _derive(v, E, D, i, j, act, zero, slope)
+    return v
+
+
+@inlined
+def _product(A, B, out, post, act, b, E, D, zero, slope):
+    """``out = A @ B``, each entry then finished by :func:`_finish` (``post``, the hidden
+    activation ``act``, the bias ``b`` of a forward step, ``E`` of a backward one: ``A`` or
+    ``D``), with the roundings of the product followed by the activation's own pass.
 
     Small products: each row of ``out`` in passes that add up to four terms each (one load
     and store of ``out`` per four multiply-adds instead of per one: 1.2x to 2x faster at the
     course's sizes), summed left to right as one term at a time would, bit for bit (compiled
-    without reassociation, which could regroup a pass's terms)."""
+    without reassociation, which could regroup a pass's terms); the last pass finishes the
+    entries as it writes them (one pass over ``out`` fewer). A layer's sizes are validated
+    positive, so ``A`` has a column."""
     n, k = A.shape
     m = B.shape[1]
     if n * k * m > SMALL_PRODUCT:
         np.dot(A, B, out)
+        if post != _PLAIN:
+            for i in range(n):
+                bi = b[i, 0] if post == _FORWARD else zero
+                for j in range(m):
+                    out[i, j] = _finish(out[i, j], post, act, bi, E, D, i, j, zero, slope)
         return
     for i in range(n):
+        bi = b[i, 0] if post == _FORWARD else zero
+        f = post if k <= 4 else _PLAIN
         if k >= 4:
             a0, a1, a2, a3 = A[i, 0], A[i, 1], A[i, 2], A[i, 3]
             for j in range(m):
-                out[i, j] = a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j] + a3 * B[3, j]
+                v = a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j] + a3 * B[3, j]
+                out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
         elif k == 3:
             a0, a1, a2 = A[i, 0], A[i, 1], A[i, 2]
             for j in range(m):
-                out[i, j] = a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j]
+                out[i, j] = _finish(a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j], f, act, bi, E, D, i, j, zero, slope)
         elif k == 2:
             a0, a1 = A[i, 0], A[i, 1]
             for j in range(m):
-                out[i, j] = a0 * B[0, j] + a1 * B[1, j]
+                out[i, j] = _finish(a0 * B[0, j] + a1 * B[1, j], f, act, bi, E, D, i, j, zero, slope)
         else:
             a0 = A[i, 0]
             for j in range(m):
-                out[i, j] = a0 * B[0, j]
+                out[i, j] = _finish(a0 * B[0, j], f, act, bi, E, D, i, j, zero, slope)
         p = 4
         while p + 4 <= k:
+            f = post if p + 4 == k else _PLAIN
             a0, a1, a2, a3 = A[i, p], A[i, p + 1], A[i, p + 2], A[i, p + 3]
             for j in range(m):
-                out[i, j] = out[i, j] + a0 * B[p, j] + a1 * B[p + 1, j] + a2 * B[p + 2, j] + a3 * B[p + 3, j]
+                v = out[i, j] + a0 * B[p, j] + a1 * B[p + 1, j] + a2 * B[p + 2, j] + a3 * B[p + 3, j]
+                out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
             p += 4
         while p < k:
+            f = post if p == k - 1 else _PLAIN
             a0 = A[i, p]
             for j in range(m):
-                out[i, j] = out[i, j] + a0 * B[p, j]
+                out[i, j] = _finish(out[i, j] + a0 * B[p, j], f, act, bi, E, D, i, j, zero, slope)
             p += 1
+
+
+@elementwise
+def _mm(A, B, out):
+    """``out = A @ B`` (:func:`_product`, entries as they are)."""
+    _product(A, B, out, _PLAIN, 0, out, out, out, 0.0, 0.0)
+
+
+@elementwise
+def _mm_forward(W, A_prev, Z, b, D, act, zero, slope):
+    """A hidden layer's forward step, ``A = g(W A_prev + b)`` into ``Z`` (and ``D = g'(Z)``
+    for sigmoid and tanh). ReLU is applied by the product as it writes (:func:`_product`,
+    inlined with the activation known: one loop per pass kind, no branch inside), the
+    others take their own pass (:func:`_forward_hidden`)."""
+    if act == _RELU:
+        _product(W, A_prev, Z, _FORWARD, _RELU, b, Z, D, zero, slope)
+    else:
+        _product(W, A_prev, Z, _PLAIN, _RELU, b, Z, D, zero, slope)
+        _forward_hidden(Z, b, D, act, zero, slope)
+
+
+@elementwise
+def _mm_backward(W, dZ, dA_prev, A_prev, D, act, zero, slope):
+    """``dZ_prev = (W^T dZ) g'(Z_prev)`` into ``dA_prev``: for ReLU the product applies the
+    derivative as it writes (:func:`_product`), the others take their own pass. ``db`` is
+    left to :func:`_mm_nt_db` (a loop that writes and sums could add in an order that
+    depends on where the arrays lie)."""
+    if act == _RELU:
+        _product(W.T, dZ, dA_prev, _BACKWARD, _RELU, dA_prev, A_prev, D, zero, slope)
+    else:
+        _product(W.T, dZ, dA_prev, _PLAIN, _RELU, dA_prev, A_prev, D, zero, slope)
+        _derivative(dA_prev, A_prev, D, act, zero, slope)
 
 
 @_engine
 def _mm_nt(A, B, out):
-    """``out = A @ B.T`` (a sum over the examples for each entry).
+    """``out = A @ B.T`` (a sum over the examples for each entry): :func:`_mm_nt_db` without
+    the row sums."""
+    _products_nt(A, B, out, out, False)
 
-    Small products: two rows of ``A`` against two rows of ``B`` per pass over the examples
+
+@_engine
+def _mm_nt_db(A, B, out, db):
+    """``out = A @ B.T`` and ``db = sum(A, axis=1)`` (float64 sums): a layer's ``dW`` and
+    ``db`` from its ``dZ`` in one pass over the examples."""
+    _products_nt(A, B, out, db, True)
+
+
+@_engine
+def _products_nt(A, B, out, db, sums):
+    """Small products: two rows of ``A`` against two rows of ``B`` per pass over the examples
     (four sums sharing each load: 1.3x to 1.8x faster than one at a time); with an odd count
-    the last row pairs with itself."""
+    the last row pairs with itself. With ``sums``, the first pass over each pair of rows of
+    ``A`` also sums them. Only loads in the loops: one summation order wherever the arrays lie."""
     n, m = A.shape
     k = B.shape[0]
     if n * k * m > SMALL_PRODUCT:
         np.dot(A, B.T, out)
+        if sums:
+            for i in range(n):
+                acc = 0.0
+                for j in range(m):
+                    acc += float(A[i, j])
+                db[i, 0] = acc
         return
     for i in range(0, n, 2):
         i1 = min(i + 1, n - 1)
         for p in range(0, k, 2):
             p1 = min(p + 1, k - 1)
             c00 = c01 = c10 = c11 = 0.0
-            for j in range(m):
-                a0, a1 = float(A[i, j]), float(A[i1, j])
-                b0, b1 = float(B[p, j]), float(B[p1, j])
-                c00 += a0 * b0
-                c01 += a0 * b1
-                c10 += a1 * b0
-                c11 += a1 * b1
+            if sums and p == 0:
+                s0 = s1 = 0.0
+                for j in range(m):
+                    a0, a1 = float(A[i, j]), float(A[i1, j])
+                    b0, b1 = float(B[p, j]), float(B[p1, j])
+                    c00 += a0 * b0
+                    c01 += a0 * b1
+                    c10 += a1 * b0
+                    c11 += a1 * b1
+                    s0 += a0
+                    s1 += a1
+                db[i, 0] = s0
+                db[i1, 0] = s1
+            else:
+                for j in range(m):
+                    a0, a1 = float(A[i, j]), float(A[i1, j])
+                    b0, b1 = float(B[p, j]), float(B[p1, j])
+                    c00 += a0 * b0
+                    c01 += a0 * b1
+                    c10 += a1 * b0
+                    c11 += a1 * b1
             out[i, p] = c00
             out[i, p1] = c01
             out[i1, p] = c10

@@ -25,12 +25,12 @@ import numpy as np
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels._views import view2d
-from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, constants
+from fastnn.kernels.activations import ACT_CODES, _backward_hidden, constants
 from fastnn.kernels.batching import _N, _permutation
 from fastnn.kernels.engine import _dummy
 from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
-from fastnn.kernels.products import _mm, _mm_nt, _mm_tn
+from fastnn.kernels.products import _mm, _mm_backward, _mm_forward, _mm_nt, _mm_nt_db, _mm_tn
 from fastnn.kernels.regularization import _apply_mask, _dropout_forward, _key, _squares
 from fastnn.reference.optimizers import MOMENTS
 from fastnn.reference.regularization import course_masks
@@ -124,19 +124,18 @@ def _gradient(X, Y, w, net, hp, t):
     for l in range(1, L + 1):
         W = _view(net.P, net.w_off[l], d[l], d[l - 1])
         A = _view(net.A, net.a_off[l], d[l], B)
-        if l == 1:
-            _mm(W, X, A)
-        else:
-            _mm(W, _view(net.A, net.a_off[l - 1], d[l - 1], B), A)
+        A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
         if l < L:
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
-            _forward_hidden(A, _view(net.P, net.b_off[l], d[l], 1), D, hp.act, hp.zero, hp.slope)
+            _mm_forward(W, A_prev, A, _view(net.P, net.b_off[l], d[l], 1), D, hp.act, hp.zero, hp.slope)
             if dropout:
                 M = _view(net.M, net.a_off[l], d[l], B)
                 if hp.fixed_masks:
                     _apply_mask(A, M, hp.keep_prob)
                 else:
                     _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
+        else:
+            _mm(W, A_prev, A)
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
     A_L = _view(net.A, net.a_off[L], d[L], B)
@@ -149,18 +148,22 @@ def _gradient(X, Y, w, net, hp, t):
     for l in range(L, 0, -1):
         dZ = _view(net.dZ, net.a_off[l], d[l], B)
         dW = _view(net.G, net.w_off[l], d[l], d[l - 1])
-        if l == 1:
-            _mm_nt(dZ, X, dW)
-        else:
-            A_prev = _view(net.A, net.a_off[l - 1], d[l - 1], B)
-            dZ_prev = _view(net.dZ, net.a_off[l - 1], d[l - 1], B)
+        A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
+        if l == L or dropout:  # db_L from the head; with dropout, from _backward_hidden
             _mm_nt(dZ, A_prev, dW)
-            _mm_tn(_view(net.P, net.w_off[l], d[l], d[l - 1]), dZ, dZ_prev)
-            if dropout:
-                _apply_mask(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
+        else:  # dZ_l's row sums with dW_l: db_l
+            _mm_nt_db(dZ, A_prev, dW, _view(net.G, net.b_off[l], d[l], 1))
+        if l > 1:
+            W = _view(net.P, net.w_off[l], d[l], d[l - 1])
+            dZ_prev = _view(net.dZ, net.a_off[l - 1], d[l - 1], B)
             D = _view(net.D, net.a_off[l - 1], d[l - 1], B) if derivative else net.D1
-            db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
-            _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
+            if dropout:  # the mask between the product and the derivative
+                _mm_tn(W, dZ, dZ_prev)
+                _apply_mask(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
+                db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
+                _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
+            else:
+                _mm_backward(W, dZ, dZ_prev, A_prev, D, hp.act, hp.zero, hp.slope)
     return cost
 
 
