@@ -15,12 +15,14 @@ Workloads (the notebooks' own calls, defaults included, their printed lines capt
 Each entry is the median over rounds of seconds per whole call (validation, initialisation
 and printing included), numpy and numba interleaved (A B A B ...), after one untimed numba
 call per workload (compilation, or the disk cache). Before timing, the printed lines of the
-two backends are compared, numbers to 1e-12 relative (except the "random" initialisation, whose oscillating run
-amplifies rounding: see tests/test_course2_initialization.py).
+two backends are compared, numbers to 1e-12 relative (1e-10 after iteration 10,000, see
+:func:`tolerance`; the "random" initialisation, whose oscillating run amplifies rounding, is
+not compared: see tests/test_course2_initialization.py).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=. .venv/bin/python scripts/bench_course2.py [--quick]
 
-``--quick`` (a smoke run): a tenth of the iterations, one round.
+``--quick`` (a smoke run): a tenth of the iterations, one round. ``--only NOTEBOOK`` (repeatable):
+those notebooks' rows.
 """
 
 from __future__ import annotations
@@ -79,14 +81,25 @@ def workloads(scale: float):
     return out
 
 
+#: Relative agreement asked of a printed cost, by the iteration it follows. Full-batch runs
+#: amplify last-bit differences after about 15,000 iterations: the numpy backend itself,
+#: started from parameters one ulp up, gives the Regularization model's costs 1e-12 apart at
+#: iteration 20,000 and 2.4e-11 apart at 30,000 (any other summation order, fastnn's
+#: included, does the same); so 1e-12 up to 10,000 iterations and 1e-10 after.
+def tolerance(iteration: int) -> float:
+    return 1e-12 if iteration < 10_000 else 1e-10
+
+
 def same_lines(a: list[str], b: list[str]) -> bool:
-    """The same printed lines, numbers equal to 1e-12 relative (full-precision costs differ in the last bits)."""
+    """The same printed lines, numbers equal to :func:`tolerance` (full-precision costs differ in the last bits)."""
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
         head_x, _, num_x = x.rpartition(" ")
         head_y, _, num_y = y.rpartition(" ")
-        if head_x != head_y or abs(float(num_x) - float(num_y)) > 1e-12 * abs(float(num_y)):
+        words = head_y.rstrip(":").split()
+        iteration = int(words[-1]) if words and words[-1].isdigit() else 0
+        if head_x != head_y or abs(float(num_x) - float(num_y)) > tolerance(iteration) * abs(float(num_y)):
             return False
     return True
 
@@ -103,6 +116,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the iterations, one round (smoke run)")
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--only", choices=("Initialization", "Regularization", "Optimization"), action="append", help="these notebooks"
+    )
     args = parser.parse_args()
     rounds = args.rounds or (1 if args.quick else 3)
     scale = 0.1 if args.quick else 1.0
@@ -110,6 +126,8 @@ def main() -> None:
     print("| notebook | run (through the drop-in) | numpy backend | fastnn (numba) | speed-up | target |")
     print("|---|---|---:|---:|---:|---:|")
     for notebook, name, call, target in workloads(scale):
+        if args.only and notebook not in args.only:
+            continue
         _, warm = timed(lambda call=call: call("numba"))
         t_ref, t_comp = [], []
         for _ in range(rounds):

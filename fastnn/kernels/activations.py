@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import elementwise, inlined, reduction
+from fastnn.kernels._config import elementwise, reduction
 from fastnn.kernels._vmath import (
     exp_nonpositive,
     math_constants,
@@ -283,7 +283,7 @@ def _forward_hidden(Z, b, D, act, zero, slope):
         raise ValueError("unknown activation code")
 
 
-@inlined
+@elementwise
 def _activate(z, act, zero, slope):
     """``g(z)`` for the ReLUs and identity (``z`` already holds the bias), with the rounding
     of their pass kernels (``_bias_relu_train`` and kin)."""
@@ -294,7 +294,7 @@ def _activate(z, act, zero, slope):
     return z
 
 
-@inlined
+@elementwise
 def _derive(da, A, D, i, j, act, zero, slope):
     """Entry ``(i, j)`` of ``dZ = dA * g'(Z)`` from ``dA``'s ``da``: from the sign of ``A``
     for the ReLUs, from ``D`` (``g'(Z)`` in float64) for sigmoid and tanh; the rounding of

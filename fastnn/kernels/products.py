@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnn.kernels._config import elementwise, inlined, reduction
+from fastnn.kernels._config import elementwise, reduction
 from fastnn.kernels.activations import _RELU, _activate, _derivative, _derive, _forward_hidden
 
 _engine = reduction
@@ -17,11 +17,11 @@ _engine = reduction
 SMALL_PRODUCT = 20_000
 
 
-#: What a product does to each entry as it writes its last pass (:func:`_product`).
+#: What a product does to each entry as it writes its last pass (:func:`_product_kernel`).
 _PLAIN, _FORWARD, _BACKWARD = 0, 1, 2
 
 
-@inlined
+@elementwise
 def _finish(v, post, act, bi, E, D, i, j, zero, slope):
     """Entry ``(i, j)`` of a finished product: as is, ``g(v + b_i)`` (:data:`_FORWARD`), or
     ``v g'(Z)`` from ``E`` (``A``) or ``D`` (:data:`_BACKWARD`)."""
@@ -32,93 +32,105 @@ def _finish(v, post, act, bi, E, D, i, j, zero, slope):
     return v
 
 
-@inlined
-def _product(A, B, out, post, act, b, E, D, zero, slope):
-    """``out = A @ B``, each entry then finished by :func:`_finish` (``post``, the hidden
-    activation ``act``, the bias ``b`` of a forward step, ``E`` of a backward one: ``A`` or
-    ``D``), with the roundings of the product followed by the activation's own pass.
+def _product_kernel(post, act):
+    """The compiled product of one ``post`` and ``act`` (closure constants: each kernel
+    compiles with its own loops, no branch inside them, and caches apart)."""
 
-    Small products: each row of ``out`` in passes that add up to four terms each (one load
-    and store of ``out`` per four multiply-adds instead of per one: 1.2x to 2x faster at the
-    course's sizes), summed left to right as one term at a time would, bit for bit (compiled
-    without reassociation, which could regroup a pass's terms); the last pass finishes the
-    entries as it writes them (one pass over ``out`` fewer). A layer's sizes are validated
-    positive, so ``A`` has a column."""
-    n, k = A.shape
-    m = B.shape[1]
-    if n * k * m > SMALL_PRODUCT:
-        np.dot(A, B, out)
-        if post != _PLAIN:
-            for i in range(n):
-                bi = b[i, 0] if post == _FORWARD else zero
+    @elementwise
+    def product(A, B, out, b, E, D, zero, slope):
+        """``out = A @ B``, each entry then finished by :func:`_finish` (``post``, the hidden
+        activation ``act``, the bias ``b`` of a forward step, ``E`` of a backward one: ``A`` or
+        ``D``), with the roundings of the product followed by the activation's own pass.
+
+        Small products: each row of ``out`` in passes that add up to four terms each (one load
+        and store of ``out`` per four multiply-adds instead of per one: 1.2x to 2x faster at the
+        course's sizes), summed left to right as one term at a time would, bit for bit (compiled
+        without reassociation, which could regroup a pass's terms); the last pass finishes the
+        entries as it writes them (one pass over ``out`` fewer). A layer's sizes are validated
+        positive, so ``A`` has a column."""
+        n, k = A.shape
+        m = B.shape[1]
+        if n * k * m > SMALL_PRODUCT:
+            np.dot(A, B, out)
+            if post != _PLAIN:
+                for i in range(n):
+                    bi = b[i, 0] if post == _FORWARD else zero
+                    for j in range(m):
+                        out[i, j] = _finish(out[i, j], post, act, bi, E, D, i, j, zero, slope)
+            return
+        for i in range(n):
+            bi = b[i, 0] if post == _FORWARD else zero
+            f = post if k <= 4 else _PLAIN
+            if k >= 4:
+                a0, a1, a2, a3 = A[i, 0], A[i, 1], A[i, 2], A[i, 3]
                 for j in range(m):
-                    out[i, j] = _finish(out[i, j], post, act, bi, E, D, i, j, zero, slope)
-        return
-    for i in range(n):
-        bi = b[i, 0] if post == _FORWARD else zero
-        f = post if k <= 4 else _PLAIN
-        if k >= 4:
-            a0, a1, a2, a3 = A[i, 0], A[i, 1], A[i, 2], A[i, 3]
-            for j in range(m):
-                v = a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j] + a3 * B[3, j]
-                out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
-        elif k == 3:
-            a0, a1, a2 = A[i, 0], A[i, 1], A[i, 2]
-            for j in range(m):
-                out[i, j] = _finish(a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j], f, act, bi, E, D, i, j, zero, slope)
-        elif k == 2:
-            a0, a1 = A[i, 0], A[i, 1]
-            for j in range(m):
-                out[i, j] = _finish(a0 * B[0, j] + a1 * B[1, j], f, act, bi, E, D, i, j, zero, slope)
-        else:
-            a0 = A[i, 0]
-            for j in range(m):
-                out[i, j] = _finish(a0 * B[0, j], f, act, bi, E, D, i, j, zero, slope)
-        p = 4
-        while p + 4 <= k:
-            f = post if p + 4 == k else _PLAIN
-            a0, a1, a2, a3 = A[i, p], A[i, p + 1], A[i, p + 2], A[i, p + 3]
-            for j in range(m):
-                v = out[i, j] + a0 * B[p, j] + a1 * B[p + 1, j] + a2 * B[p + 2, j] + a3 * B[p + 3, j]
-                out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
-            p += 4
-        while p < k:
-            f = post if p == k - 1 else _PLAIN
-            a0 = A[i, p]
-            for j in range(m):
-                out[i, j] = _finish(out[i, j] + a0 * B[p, j], f, act, bi, E, D, i, j, zero, slope)
-            p += 1
+                    v = a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j] + a3 * B[3, j]
+                    out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
+            elif k == 3:
+                a0, a1, a2 = A[i, 0], A[i, 1], A[i, 2]
+                for j in range(m):
+                    out[i, j] = _finish(a0 * B[0, j] + a1 * B[1, j] + a2 * B[2, j], f, act, bi, E, D, i, j, zero, slope)
+            elif k == 2:
+                a0, a1 = A[i, 0], A[i, 1]
+                for j in range(m):
+                    out[i, j] = _finish(a0 * B[0, j] + a1 * B[1, j], f, act, bi, E, D, i, j, zero, slope)
+            else:
+                a0 = A[i, 0]
+                for j in range(m):
+                    out[i, j] = _finish(a0 * B[0, j], f, act, bi, E, D, i, j, zero, slope)
+            p = 4
+            while p + 4 <= k:
+                f = post if p + 4 == k else _PLAIN
+                a0, a1, a2, a3 = A[i, p], A[i, p + 1], A[i, p + 2], A[i, p + 3]
+                for j in range(m):
+                    v = out[i, j] + a0 * B[p, j] + a1 * B[p + 1, j] + a2 * B[p + 2, j] + a3 * B[p + 3, j]
+                    out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
+                p += 4
+            while p < k:
+                f = post if p == k - 1 else _PLAIN
+                a0 = A[i, p]
+                for j in range(m):
+                    out[i, j] = _finish(out[i, j] + a0 * B[p, j], f, act, bi, E, D, i, j, zero, slope)
+                p += 1
+
+    return product
+
+
+#: ``product(A, B, out, b, E, D, zero, slope)`` of each use (:func:`_product_kernel`).
+_plain_product = _product_kernel(_PLAIN, _RELU)
+_relu_forward_product = _product_kernel(_FORWARD, _RELU)
+_relu_backward_product = _product_kernel(_BACKWARD, _RELU)
 
 
 @elementwise
 def _mm(A, B, out):
-    """``out = A @ B`` (:func:`_product`, entries as they are)."""
-    _product(A, B, out, _PLAIN, 0, out, out, out, 0.0, 0.0)
+    """``out = A @ B`` (the product, entries as they are)."""
+    _plain_product(A, B, out, out, out, out, 0.0, 0.0)
 
 
 @elementwise
 def _mm_forward(W, A_prev, Z, b, D, act, zero, slope):
     """A hidden layer's forward step, ``A = g(W A_prev + b)`` into ``Z`` (and ``D = g'(Z)``
-    for sigmoid and tanh). ReLU is applied by the product as it writes (:func:`_product`,
+    for sigmoid and tanh). ReLU is applied by the product as it writes (:func:`_product_kernel`,
     inlined with the activation known: one loop per pass kind, no branch inside), the
     others take their own pass (:func:`_forward_hidden`)."""
     if act == _RELU:
-        _product(W, A_prev, Z, _FORWARD, _RELU, b, Z, D, zero, slope)
+        _relu_forward_product(W, A_prev, Z, b, Z, D, zero, slope)
     else:
-        _product(W, A_prev, Z, _PLAIN, _RELU, b, Z, D, zero, slope)
+        _plain_product(W, A_prev, Z, b, Z, D, zero, slope)
         _forward_hidden(Z, b, D, act, zero, slope)
 
 
 @elementwise
 def _mm_backward(W, dZ, dA_prev, A_prev, D, act, zero, slope):
     """``dZ_prev = (W^T dZ) g'(Z_prev)`` into ``dA_prev``: for ReLU the product applies the
-    derivative as it writes (:func:`_product`), the others take their own pass. ``db`` is
+    derivative as it writes (:func:`_product_kernel`), the others take their own pass. ``db`` is
     left to :func:`_mm_nt_db` (a loop that writes and sums could add in an order that
     depends on where the arrays lie)."""
     if act == _RELU:
-        _product(W.T, dZ, dA_prev, _BACKWARD, _RELU, dA_prev, A_prev, D, zero, slope)
+        _relu_backward_product(W.T, dZ, dA_prev, dA_prev, A_prev, D, zero, slope)
     else:
-        _product(W.T, dZ, dA_prev, _PLAIN, _RELU, dA_prev, A_prev, D, zero, slope)
+        _plain_product(W.T, dZ, dA_prev, dA_prev, A_prev, D, zero, slope)
         _derivative(dA_prev, A_prev, D, act, zero, slope)
 
 

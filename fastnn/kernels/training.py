@@ -217,6 +217,34 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
     return t
 
 
+#: Bytes every work buffer's start is aligned to. ``np.empty`` aligns to 16: a buffer 16
+#: bytes off a 32-byte boundary has every vector load straddle two halves of a cache line
+#: (measured on the Initialization model, 2-core AMD EPYC: 7.7 microseconds an iteration
+#: against 6.3 aligned).
+ALIGN = 64
+#: Up to this many bytes, an ``X`` that does not start on such a boundary is copied to one
+#: that does, once per run.
+ALIGNED_COPY = 1 << 22
+
+
+def _aligned(size: int, dtype, fill=None) -> np.ndarray:
+    """A new 1-D array of ``size`` entries starting on an :data:`ALIGN`-byte boundary."""
+    dtype = np.dtype(dtype)
+    raw = np.empty(size * dtype.itemsize + ALIGN, np.uint8)
+    start = (-raw.ctypes.data) % ALIGN
+    out = raw[start : start + size * dtype.itemsize].view(dtype)
+    if fill is not None:
+        out.fill(fill)
+    return out
+
+
+def _aligned_copy(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``a`` starting on an :data:`ALIGN`-byte boundary."""
+    out = _aligned(a.size, a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
 #: The flat buffers of a run, and the offsets of each layer in them (layer ``l``'s weights
 #: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
 #: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
@@ -265,6 +293,8 @@ class EpochTrainer:
             X, dtype, m = _dummy(XT.dtype), XT.dtype, XT.shape[0]
         else:
             X = np.ascontiguousarray(X)
+            if X.ctypes.data % ALIGN and X.nbytes <= ALIGNED_COPY:  # read every iteration
+                X = _aligned_copy(X)
             dtype, m = X.dtype, X.shape[1]
         Y = np.ascontiguousarray(Y, dtype=dtype)
         dims = list(spec.layer_dims)
@@ -279,7 +309,7 @@ class EpochTrainer:
         w_off[1:] = np.cumsum([0, *w_sizes[:-1]])
         b_off[1:] = n_w + np.cumsum([0, *dims[1:-1]])
         n_p = n_w + sum(dims[1:])
-        P = np.empty(n_p, dtype)
+        P = _aligned(n_p, dtype)
         for l in range(1, L + 1):
             P[w_off[l] : w_off[l] + w_sizes[l - 1]] = np.asarray(parameters[f"W{l}"], dtype).reshape(-1)
             P[b_off[l] : b_off[l] + dims[l]] = np.asarray(parameters[f"b{l}"], dtype).reshape(-1)
@@ -293,21 +323,21 @@ class EpochTrainer:
             XT = np.ascontiguousarray(X.T)  # one copy of X per run
         self.net = Net(
             P,
-            np.empty(n_p, dtype),
-            np.zeros(n_p if "v" in moments else 1, dtype),
-            np.zeros(n_p if "s" in moments else 1, dtype),
+            _aligned(n_p, dtype),
+            _aligned(n_p if "v" in moments else 1, dtype, 0),
+            _aligned(n_p if "s" in moments else 1, dtype, 0),
             np.array(dims, np.int64),
             w_off,
             b_off,
             n_w,
-            np.empty(n_a, dtype),
-            np.empty(n_a if derivative else 1),
+            _aligned(n_a, dtype),
+            _aligned(n_a if derivative else 1, np.float64),
             _dummy(np.float64),
-            np.empty(n_a if spec.keep_prob < 1 else 1, dtype),
-            np.empty(n_a, dtype),
+            _aligned(n_a if spec.keep_prob < 1 else 1, dtype),
+            _aligned(n_a, dtype),
             a_off,
-            np.empty(dims[0] * B if gathers else 1, dtype),
-            np.empty(dims[-1] * B if gathers else 1, dtype),
+            _aligned(dims[0] * B if gathers else 1, dtype),
+            _aligned(dims[-1] * B if gathers else 1, dtype),
             XT if gathers else _dummy(dtype),
             np.ones(1, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype),
             np.ones(B if sample_weight is not None and gathers else 1, dtype),
