@@ -130,6 +130,49 @@ def _permutation(seed, out, key):
     _mt_shuffle(out, key, _N)
 
 
+#: Consecutive seeds whose ``init_genrand`` states :func:`_seed_lanes` computes together.
+LANES = 8
+#: Size of the workspace of :func:`_epoch_permutation`: the generator's key, the lanes' states,
+#: and the tag of the group of seeds they hold.
+EPOCH_KEY = 2 * _N + LANES * _N + 1
+
+
+@elementwise
+def _seed_lanes(seed0, lanes):
+    """``init_genrand`` of seeds ``seed0 .. seed0 + LANES - 1`` at once: word ``pos`` of lane
+    ``l`` in ``lanes[pos * LANES + l]``. Each seed's recurrence is a chain of 624 dependent
+    multiplies (a microsecond); side by side, one step of every lane per vector instruction."""
+    for lane in range(LANES):
+        lanes[lane] = np.uint64(seed0 + lane) & np.uint64(0xFFFFFFFF)
+    for pos in range(1, _N):
+        for lane in range(LANES):
+            s = lanes[(pos - 1) * LANES + lane]
+            lanes[pos * LANES + lane] = (
+                np.uint64(1812433253) * (s ^ (s >> np.uint64(30))) + np.uint64(pos)
+            ) & np.uint64(0xFFFFFFFF)
+
+
+@elementwise
+def _epoch_permutation(seed, epoch, out, key):
+    """``out[:] = RandomState(seed + epoch).permutation(out.size)`` (the course's stream), the
+    seeding done :data:`LANES` epochs at a time (:func:`_seed_lanes`): ``key`` is a
+    (:data:`EPOCH_KEY`,) uint64 workspace kept across calls, whose last word tags the seeds its
+    lanes hold (the first plus one; 0: none), so any order of calls gives the same permutations.
+    2.2 microseconds for 300 examples, against :func:`_permutation`'s 2.6."""
+    group = epoch // LANES
+    lanes = key[2 * _N : 2 * _N + LANES * _N]
+    first = seed + group * LANES
+    if key[EPOCH_KEY - 1] != np.uint64(first + 1):
+        _seed_lanes(first, lanes)
+        key[EPOCH_KEY - 1] = np.uint64(first + 1)
+    lane = epoch - group * LANES
+    for pos in range(_N):
+        key[pos] = lanes[pos * LANES + lane]
+    for i in range(out.size):
+        out[i] = i
+    _mt_shuffle(out, key, _N)
+
+
 def epoch_permutation(m: int, shuffle_seed: int | None, epoch: int) -> np.ndarray:
     """The order of the ``m`` examples in epoch ``epoch``; see the reference's twin."""
     out = np.empty(m, np.int64)

@@ -26,7 +26,7 @@ from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels._views import view2d
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, constants
-from fastnn.kernels.batching import _N, _permutation
+from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
 from fastnn.kernels.engine import _dummy
 from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
@@ -204,7 +204,7 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
             t += 1
         else:
             if hp.shuffle_seed >= 0:
-                _permutation(hp.shuffle_seed + epoch, perm, key)
+                _epoch_permutation(hp.shuffle_seed, epoch, perm, key)
             for start in range(0, m, B):
                 size = min(B, m - start)
                 Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
@@ -346,7 +346,7 @@ class EpochTrainer:
             for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
                 self.net.M[a_off[l] : a_off[l] + mask.size] = mask.reshape(-1)
         self.perm = np.arange(m, dtype=np.int64)
-        self.key = np.empty(2 * _N, np.uint64)  # the shuffle generator: state words, outputs
+        self.key = np.zeros(EPOCH_KEY, np.uint64)  # the shuffle generator's workspace
         c = constants(dtype)
         self.hyper = Hyper(
             ACT_CODES[spec.hidden_activation],
