@@ -175,7 +175,7 @@ def test_cost_model_picks_gram_only_when_it_pays():
 
 
 @pytest.mark.parametrize("mode", ["gram", "standard"])
-def test_read_only_inputs_are_used_without_copy_or_error(mode):
+def test_read_only_inputs_train_without_error(mode):
     X, Y, params = problem(50, 20, [4], seed=9)
     X.flags.writeable = False
     Y.flags.writeable = False

@@ -222,8 +222,8 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
 #: (measured on the Initialization model, 2-core AMD EPYC: 7.7 microseconds an iteration
 #: against 6.3 aligned).
 ALIGN = 64
-#: Up to this many bytes, an ``X`` that does not start on such a boundary is copied to one
-#: that does, once per run.
+#: Up to this many bytes, the data is copied once per run where that pays
+#: (:func:`_working_copy`).
 ALIGNED_COPY = 1 << 22
 
 
@@ -243,6 +243,16 @@ def _aligned_copy(a: np.ndarray) -> np.ndarray:
     out = _aligned(a.size, a.dtype).reshape(a.shape)
     out[...] = a
     return out
+
+
+def _working_copy(a: np.ndarray) -> np.ndarray:
+    """``a`` (C-contiguous), or up to :data:`ALIGNED_COPY` bytes an aligned copy of it when it
+    does not start on an :data:`ALIGN`-byte boundary (it is read every epoch) or is read-only
+    (a read-only array is another type to Numba: the whole training loop would compile again,
+    about 30 seconds)."""
+    if a.nbytes <= ALIGNED_COPY and (a.ctypes.data % ALIGN or not a.flags.writeable):
+        return _aligned_copy(a)
+    return a
 
 
 #: The flat buffers of a run, and the offsets of each layer in them (layer ``l``'s weights
@@ -271,7 +281,7 @@ class EpochTrainer:
     spec : TrainingSpec
     rows : (m, n_x) array, optional
         The examples as rows instead of ``X`` (scikit-learn's layout), read in place when
-        C-contiguous: every batch, the full one included, is gathered from it (for the
+        C-contiguous (up to 4 MB, copied once when read-only or misaligned: :func:`_working_copy`): every batch, the full one included, is gathered from it (for the
         estimators' loop, :mod:`fastnn.kernels.estimator`; :meth:`run` needs ``X``).
     sample_weight : (m,) array, optional
         Per-example weights, scikit-learn's ``sample_weight`` semantics (:func:`_step`); its
@@ -289,14 +299,12 @@ class EpochTrainer:
         sample_weight: FloatArray | None = None,
     ):
         if rows is not None:  # the examples as rows, gathered from in place (scikit-learn's layout)
-            XT = np.ascontiguousarray(rows)
+            XT = _working_copy(np.ascontiguousarray(rows))
             X, dtype, m = _dummy(XT.dtype), XT.dtype, XT.shape[0]
         else:
-            X = np.ascontiguousarray(X)
-            if X.ctypes.data % ALIGN and X.nbytes <= ALIGNED_COPY:  # read every iteration
-                X = _aligned_copy(X)
+            X = _working_copy(np.ascontiguousarray(X))
             dtype, m = X.dtype, X.shape[1]
-        Y = np.ascontiguousarray(Y, dtype=dtype)
+        Y = _working_copy(np.ascontiguousarray(Y, dtype=dtype))
         dims = list(spec.layer_dims)
         L = len(dims) - 1
         self.X, self.Y, self.spec, self.dtype, self.L, self.m = X, Y, spec, dtype, L, m
