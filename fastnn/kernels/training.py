@@ -281,7 +281,8 @@ class EpochTrainer:
     spec : TrainingSpec
     rows : (m, n_x) array, optional
         The examples as rows instead of ``X`` (scikit-learn's layout), read in place when
-        C-contiguous (up to 4 MB, copied once when read-only or misaligned: :func:`_working_copy`): every batch, the full one included, is gathered from it (for the
+        C-contiguous (up to 4 MB, copied once when read-only or misaligned:
+        :func:`_working_copy`): every batch, the full one included, is gathered from it (for the
         estimators' loop, :mod:`fastnn.kernels.estimator`; :meth:`run` needs ``X``).
     sample_weight : (m,) array, optional
         Per-example weights, scikit-learn's ``sample_weight`` semantics (:func:`_step`); its
