@@ -422,7 +422,7 @@ class _FastnnSolvers:
         # SciPy (1.17) hands the iterate over in x0's dtype, so scikit-learn evaluates float32
         # fits in float32: so does this one.
         spec, scale = self._spec(layer_units, "gd", None, X.dtype)
-        trainer = EpochTrainer(X.T, y.T, self._parameters(), spec, sample_weight=sample_weight)  # one copy of X
+        trainer = EpochTrainer(X.T, y.T, self._parameters(), spec, sample_weight=sample_weight)  # X copied (aligned)
         hp = trainer.hyper._replace(loss_scale=scale, clip=_clip(X.dtype))
         net, XT, Y = trainer.net, trainer.X, trainer.Y
 

@@ -15,7 +15,7 @@ Workloads (the notebooks' own calls, defaults included, their printed lines capt
 Each entry is the median over rounds of seconds per whole call (validation, initialisation
 and printing included), numpy and numba interleaved (A B A B ...), after one untimed numba
 call per workload (compilation, or the disk cache). Before timing, the printed lines of the
-two backends are compared, numbers to 1e-12 relative (1e-10 after iteration 10,000, see
+two backends are compared, numbers to 1e-12 relative (1e-10 from iteration 10,000 on, see
 :func:`tolerance`; the "random" initialisation, whose oscillating run amplifies rounding, is
 not compared: see tests/test_course2_initialization.py).
 
@@ -85,7 +85,7 @@ def workloads(scale: float):
 #: amplify last-bit differences after about 15,000 iterations: the numpy backend itself,
 #: started from parameters one ulp up, gives the Regularization model's costs 1e-12 apart at
 #: iteration 20,000 and 2.4e-11 apart at 30,000 (any other summation order, fastnn's
-#: included, does the same); so 1e-12 up to 10,000 iterations and 1e-10 after.
+#: included, does the same); so 1e-12 before iteration 10,000 and 1e-10 from there on.
 def tolerance(iteration: int) -> float:
     return 1e-12 if iteration < 10_000 else 1e-10
 

@@ -196,3 +196,26 @@ def test_cost_keeps_its_accuracy_for_confident_examples(margin):
     for mode in ("gram", "standard"):
         cost = Trainer(X, Y, params, "relu", 0.01, mode, 1).run(1)[0]
         assert cost == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("learning_rate", [0.0, -0.1])
+@pytest.mark.parametrize("hidden", [[], [4, 2]])
+def test_any_learning_rate_in_standard_mode_as_the_reference(hidden, learning_rate):
+    """The kernels' gradient descent takes the reference's arguments, a zero or negative rate
+    included, on every loop (the layered loop builds a spec, which asks for a positive one)."""
+    X, Y, params = problem(3, 30, hidden, seed=4)
+    assert_matches_reference(X, Y, params, "relu", learning_rate, 5, "standard")
+
+
+def test_read_only_inputs_compile_no_second_training_loop():
+    """Small read-only inputs are copied once (:func:`~fastnn.kernels.training._working_copy`):
+    a read-only array is another type to Numba, and the whole loop would compile again."""
+    from fastnn.kernels import training
+
+    X, Y, params = problem(3, 40, [4, 3], seed=5)
+    assert_matches_reference(X, Y, params, "relu", 0.1, 3, "standard")
+    before = len(training._epochs.signatures)
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    assert_matches_reference(X, Y, params, "relu", 0.1, 3, "standard")
+    assert len(training._epochs.signatures) == before

@@ -70,8 +70,9 @@ def _mt_refill(key):
 @elementwise
 def _mt_shuffle(out, key, pos):
     """NumPy's legacy ``RandomState.shuffle(out)`` for a 1-d array, continuing the generator
-    at word ``pos`` of its block; returns the new ``pos``. ``key`` is (2 N,) uint64: the 624
-    state words, then their outputs (:func:`_mt_temper`, kept current by :func:`_mt_refill`).
+    at word ``pos`` of its block; returns the new ``pos``. ``key`` is uint64, at least (2 N,):
+    the 624 state words, then their outputs (:func:`_mt_temper`, kept current by
+    :func:`_mt_refill`); anything after them is not read.
 
     It walks ``i = m - 1, ..., 1`` and swaps ``i`` with a ``j`` drawn uniformly from ``0..i``
     by masked rejection of 32-bit words (the mask: the smallest ``2^b - 1`` not below ``i``,

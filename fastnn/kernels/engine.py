@@ -3,11 +3,13 @@
 :class:`Trainer` allocates every buffer once; :meth:`Trainer.run` runs any number of
 iterations in one call into compiled code (BLAS products through Numba's ``np.dot``,
 everything around them in fused loops), so the cost of Python is paid once per chunk,
-not per layer per iteration. ``dA0`` is never computed. Three loops share the kernels
-(:attr:`Trainer.loop`): :func:`_run` for any depth, :func:`_run_shallow` for one hidden
-layer in standard mode (no typed lists, the output layer's backward pass in one sweep: the
-planar model's 7 microseconds an iteration), and :func:`_run_large`, driven from Python
-with NumPy's BLAS, for iterations of 1e8 flops and more.
+not per layer per iteration. ``dA0`` is never computed. Four loops share the kernels
+(:attr:`Trainer.loop`): :func:`_run` for Gram mode at any depth, :func:`_run_shallow` for
+one hidden layer in standard mode (no typed lists, the output layer's backward pass in one
+sweep: the planar model's 7 microseconds an iteration), the generic loop
+(:class:`~fastnn.kernels.training.EpochTrainer`, flat buffers and views) for more layers in
+standard mode, and :func:`_run_large`, driven from Python with NumPy's BLAS, for
+iterations of 1e8 flops and more.
 
 Gram mode (``mode="gram"``), exact for full-batch gradient descent. With ``P = W1 X``,
 the update ``W1 <- W1 - (lr / m) dZ1 X^T`` gives ``P <- P - (lr / m) dZ1 G`` with
@@ -74,36 +76,35 @@ def _gram_step(P, S, dZ, GdZ, lr, m):
 
 @_engine
 def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, zero, slope, gram):
+    """Gram mode, any depth (``gram`` is always true here: the standard mode's layered loop is
+    the generic one, :class:`~fastnn.kernels.training.EpochTrainer`). Layer 1 is ``P``; the
+    layers above it take the products of the generic loop."""
     # X is passed on its own, never through the list A (A[0] is a placeholder): a read-only X
     # would make every array of the list read-only to Numba's type system.
     L = len(W) - 1
     for it in range(costs.size):
-        for l in range(1, L + 1):
-            Al = A[l]
-            if l == 1 and gram:
-                Al[:, :] = P
-                if L > 1:
-                    _forward_hidden(Al, b[1], D[1], act, zero, slope)
-            elif l < L:
-                _mm_forward(W[l], X if l == 1 else A[l - 1], Al, b[l], D[l], act, zero, slope)
+        A[1][:, :] = P
+        if L > 1:
+            _forward_hidden(A[1], b[1], D[1], act, zero, slope)
+        for l in range(2, L + 1):
+            if l < L:
+                _mm_forward(W[l], A[l - 1], A[l], b[l], D[l], act, zero, slope)
             else:
-                _mm(W[l], X if l == 1 else A[l - 1], Al)
+                _mm(W[l], A[l - 1], A[l])
         costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L], 0.0) / X.shape[1]
-        for l in range(L, 0, -1):
-            if l == 1 and gram:
-                if L > 1:  # db_1 (from the head when L = 1)
-                    _row_sums(dZ[1], db[1])
-                _mm_gram(dZ[1], G, GdZ, idx)
-                _gram_step(P, S, dZ[1], GdZ, lr, m_t)
+        for l in range(L, 1, -1):
+            if l == L:  # db_L from the head
+                _mm_nt(dZ[l], A[l - 1], dW[l])
             else:
-                if l == L:  # db_L from the head
-                    _mm_nt(dZ[l], X if l == 1 else A[l - 1], dW[l])
-                else:
-                    _mm_nt_db(dZ[l], X if l == 1 else A[l - 1], dW[l], db[l])
-                if l > 1:
-                    _mm_backward(W[l], dZ[l], dZ[l - 1], A[l - 1], D[l - 1], act, zero, slope)
-                _descend(W[l], dW[l], lr, m_t)
+                _mm_nt_db(dZ[l], A[l - 1], dW[l], db[l])
+            _mm_backward(W[l], dZ[l], dZ[l - 1], A[l - 1], D[l - 1], act, zero, slope)
+            _descend(W[l], dW[l], lr, m_t)
             _descend(b[l], db[l], lr, m_t)
+        if L > 1:  # db_1 (from the head when L = 1)
+            _row_sums(dZ[1], db[1])
+        _mm_gram(dZ[1], G, GdZ, idx)
+        _gram_step(P, S, dZ[1], GdZ, lr, m_t)
+        _descend(b[1], db[1], lr, m_t)
 
 
 @_engine
@@ -299,8 +300,10 @@ class Trainer:
         mode: str = "auto",
         expected_iterations: int = 1000,
     ):
-        X = np.ascontiguousarray(X)
-        Y = np.ascontiguousarray(Y, dtype=X.dtype)
+        from fastnn.kernels.training import _working_copy
+
+        X = _working_copy(np.ascontiguousarray(X))
+        Y = _working_copy(np.ascontiguousarray(Y, dtype=X.dtype))
         dtype = X.dtype
         L = len(parameters) // 2
         m = X.shape[1]
@@ -343,8 +346,11 @@ class Trainer:
             from fastnn.kernels.training import EpochTrainer
             from fastnn.spec import TrainingSpec
 
-            spec = TrainingSpec(tuple(dims), hidden_activation, learning_rate=learning_rate, dtype=dtype.name)
+            # The spec asks for a positive rate; this API takes any, as the reference does: the
+            # loop reads the caller's from its Hyper tuple.
+            spec = TrainingSpec(tuple(dims), hidden_activation, learning_rate=1.0, dtype=dtype.name)
             self._generic = EpochTrainer(X, Y, {**parameters}, spec)
+            self._generic.hyper = self._generic.hyper._replace(lr=float(learning_rate))
             return
         self.W = List([_dummy(dtype)] + W)
         self.b = List([_dummy(dtype)] + bs)

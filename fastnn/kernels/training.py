@@ -348,7 +348,9 @@ class EpochTrainer:
             _aligned(dims[0] * B if gathers else 1, dtype),
             _aligned(dims[-1] * B if gathers else 1, dtype),
             XT if gathers else _dummy(dtype),
-            np.ones(1, dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype),
+            np.ones(1, dtype)
+            if sample_weight is None
+            else _working_copy(np.ascontiguousarray(sample_weight, dtype=dtype)),
             np.ones(B if sample_weight is not None and gathers else 1, dtype),
         )
         if spec.keep_prob < 1 and spec.dropout_stream == "course":  # drawn once, reused (full batch)
