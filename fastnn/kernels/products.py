@@ -44,13 +44,14 @@ def _product_kernel(post, act):
 
         Small products: each row of ``out`` in passes that add up to four terms each (one load
         and store of ``out`` per four multiply-adds instead of per one: 1.2x to 2x faster at the
-        course's sizes), two rows at a time when they take four terms or more (each load of
-        ``B`` used twice: 1.15x to 1.25x faster on the Course II models' hidden layers; not
-        in a backward step, whose product of ``W^T`` and reads of ``E`` LLVM then compiles
-        into a loop twice as slow), summed left to right as one term at a time would, bit for bit (compiled
-        without reassociation, which could regroup a pass's terms); the last pass finishes the
-        entries as it writes them (one pass over ``out`` fewer). A layer's sizes are validated
-        positive, so ``A`` has a column."""
+        course's sizes), in a forward step two rows at a time when they take four terms or
+        more (each load of ``B`` used twice: 1.15x to 1.25x faster on the Course II models'
+        hidden layers; not in a backward step, whose product of ``W^T`` and reads of ``E``
+        LLVM then compiles into a loop twice as slow, nor in plain products, where the extra
+        loops would cost compile time for little), summed left to right as one term at a time
+        would, bit for bit (compiled without reassociation, which could regroup a pass's
+        terms); the last pass finishes the entries as it writes them (one pass over ``out``
+        fewer). A layer's sizes are validated positive, so ``A`` has a column."""
         n, k = A.shape
         m = B.shape[1]
         if n * k * m > SMALL_PRODUCT:
@@ -62,7 +63,7 @@ def _product_kernel(post, act):
                         out[i, j] = _finish(out[i, j], post, act, bi, E, D, i, j, zero, slope)
             return
         i = 0
-        while post != _BACKWARD and k >= 4 and i + 2 <= n:  # two rows at a time, each load of B used for both
+        while post == _FORWARD and k >= 4 and i + 2 <= n:  # two rows at a time, each load of B used for both
             h = i + 1
             bi = b[i, 0] if post == _FORWARD else zero
             bh = b[h, 0] if post == _FORWARD else zero
