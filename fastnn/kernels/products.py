@@ -212,28 +212,19 @@ def _products_nt(A, B, out, db, sums):
         i1 = i + 1
         for p in range(0, k, 2):
             p1 = min(p + 1, k - 1)
-            c00 = c01 = c10 = c11 = 0.0
+            c00 = c01 = c10 = c11 = s0 = s1 = 0.0
+            for j in range(m):  # the row sums ride along (two adds of the loaded values)
+                a0, a1 = float(A[i, j]), float(A[i1, j])
+                b0, b1 = float(B[p, j]), float(B[p1, j])
+                c00 += a0 * b0
+                c01 += a0 * b1
+                c10 += a1 * b0
+                c11 += a1 * b1
+                s0 += a0
+                s1 += a1
             if sums and p == 0:
-                s0 = s1 = 0.0
-                for j in range(m):
-                    a0, a1 = float(A[i, j]), float(A[i1, j])
-                    b0, b1 = float(B[p, j]), float(B[p1, j])
-                    c00 += a0 * b0
-                    c01 += a0 * b1
-                    c10 += a1 * b0
-                    c11 += a1 * b1
-                    s0 += a0
-                    s1 += a1
                 db[i, 0] = s0
                 db[i1, 0] = s1
-            else:
-                for j in range(m):
-                    a0, a1 = float(A[i, j]), float(A[i1, j])
-                    b0, b1 = float(B[p, j]), float(B[p1, j])
-                    c00 += a0 * b0
-                    c01 += a0 * b1
-                    c10 += a1 * b0
-                    c11 += a1 * b1
             out[i, p] = c00
             out[i, p1] = c01
             out[i1, p] = c10
@@ -242,20 +233,14 @@ def _products_nt(A, B, out, db, sums):
         i = n - 1
         for p in range(0, k, 2):
             p1 = min(p + 1, k - 1)
-            c00 = c01 = 0.0
+            c00 = c01 = s0 = 0.0
+            for j in range(m):
+                a0 = float(A[i, j])
+                c00 += a0 * float(B[p, j])
+                c01 += a0 * float(B[p1, j])
+                s0 += a0
             if sums and p == 0:
-                s0 = 0.0
-                for j in range(m):
-                    a0 = float(A[i, j])
-                    c00 += a0 * float(B[p, j])
-                    c01 += a0 * float(B[p1, j])
-                    s0 += a0
                 db[i, 0] = s0
-            else:
-                for j in range(m):
-                    a0 = float(A[i, j])
-                    c00 += a0 * float(B[p, j])
-                    c01 += a0 * float(B[p1, j])
             out[i, p] = c00
             out[i, p1] = c01
 
