@@ -75,9 +75,9 @@ def _gram_step(P, S, dZ, GdZ, lr, m):
 
 
 @_engine
-def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, zero, slope, gram):
-    """Gram mode, any depth (``gram`` is always true here: the standard mode's layered loop is
-    the generic one, :class:`~fastnn.kernels.training.EpochTrainer`). Layer 1 is ``P``; the
+def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, zero, slope):
+    """Gram mode, any depth (the standard mode's layered loop is the generic one,
+    :class:`~fastnn.kernels.training.EpochTrainer`). Layer 1 is ``P``; the
     layers above it take the products of the generic loop."""
     # X is passed on its own, never through the list A (A[0] is a placeholder): a read-only X
     # would make every array of the list read-only to Numba's type system.
@@ -418,8 +418,11 @@ class Trainer:
             buffers = (self.X, self.Y, self.G, self.W, self.b, self.A, self.D, self.dW, self.db, self.dZ)
             with self.blas_threads():
                 if self.loop != "one hidden layer":
-                    run = _run_large if self.loop == "python" else _run
-                    run(*buffers, self.P, self.S, self.GdZ, self.idx, costs, self.act, lr, m_t, zero, slope, gram)
+                    args = (*buffers, self.P, self.S, self.GdZ, self.idx, costs, self.act, lr, m_t, zero, slope)
+                    if self.loop == "python":
+                        _run_large(*args, gram)
+                    else:  # Gram mode (a layered loop in standard mode is the generic one)
+                        _run(*args)
                 else:
                     W, b, A, D, dW, db, dZ = self.W, self.b, self.A, self.D, self.dW, self.db, self.dZ
                     _run_shallow(
