@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from fastnn.kernels import heads as KH
 from fastnn.kernels import optimizers as KO
 from fastnn.kernels import regularization as KR
+from fastnn.kernels import training
 from fastnn.kernels.training import EpochTrainer
 from fastnn.reference import heads as RH
 from fastnn.reference import initialize_parameters
@@ -169,6 +170,35 @@ def test_chunks_and_restore_are_bit_for_bit():
         np.testing.assert_array_equal(resumed.state()[key], value)
 
 
+ROW_CASES = [
+    ((6, 5, 4, 3), "relu", "categorical_crossentropy", "adam", dict(batch_size=16, l2=0.3)),
+    ((6, 7, 1), "tanh", "binary_crossentropy", "sklearn_nesterov", dict(batch_size=10, keep_prob=0.8)),
+    ((6, 5, 2), "sigmoid", "squared_error", "momentum", dict(batch_size=50, shuffle_seed=None)),
+    ((6, 3), "relu", "categorical_crossentropy", "gd", dict(batch_size=20)),  # the first layer is the output
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("dims, activation, loss, optimizer, extra", ROW_CASES)
+def test_examples_as_rows(monkeypatch, dims, activation, loss, optimizer, extra, dtype):
+    """Gathered batches as rows (``Hyper.rows``: the first layer's products by BLAS on the
+    transposed view), forced on small problems; the reference's results at the usual bounds."""
+    monkeypatch.setattr(training, "ROWS_MULTIPLY_ADDS", 0)
+    X, Y = problem(loss, dims[-1], dtype=dtype)
+    spec = TrainingSpec(dims, activation, loss, optimizer, 0.02, dtype=np.dtype(dtype).name, **extra)
+    trainer = compare(spec, X, Y, 6 if dtype == np.float64 else 3)
+    assert trainer.hyper.rows
+
+
+def test_examples_as_rows_where_the_first_layer_is_blas_sized():
+    X, Y = problem("categorical_crossentropy", 3, n_x=40, m=90)
+    spec = TrainingSpec((40, 30, 3), "relu", "categorical_crossentropy", "adam", 0.01, batch_size=32)
+    assert compare(spec, X, Y, 5).hyper.rows  # 40 x 30 x 32 multiply-adds
+    spec = dataclasses.replace(spec, batch_size=16)
+    assert not compare(spec, X, Y, 5).hyper.rows  # 19,200: below ROWS_MULTIPLY_ADDS
+    assert not compare(dataclasses.replace(spec, batch_size=None), X, Y, 5).hyper.rows  # full batch: X as it is
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_public_kernel_twins(dtype):
     """The heads, optimizer step and dropout stream the loop runs, through their public twins."""
@@ -180,17 +210,21 @@ def test_public_kernel_twins(dtype):
         for ref, comp in zip(RH.HEADS[loss](Z, Y), KH.HEADS[loss](Z, Y), strict=True):
             assert np.asarray(comp).dtype == np.dtype(dtype)
             assert_close(np.asarray(comp), np.asarray(ref), rtol)
-    params = {"W1": rng.standard_normal((3, 4)).astype(dtype), "b1": rng.standard_normal((3, 1)).astype(dtype)}
+    # The update is the reference's expressions operation for operation, in the parameters'
+    # dtype (NumPy gives Python-float scalars the arrays' dtype), Adam's bias corrections
+    # with Python's pow: bit for bit, in both dtypes (33 x 40: vector loops and their tails).
+    params = {"W1": rng.standard_normal((33, 40)).astype(dtype), "b1": rng.standard_normal((33, 1)).astype(dtype)}
     for optimizer in OPTIMIZERS:
-        spec = TrainingSpec((4, 3), optimizer=optimizer, loss="squared_error")
+        spec = TrainingSpec((40, 33), optimizer=optimizer, loss="squared_error", beta1=0.8, beta2=0.99)
         ref, comp = (params, RO.init_state(params, spec)), (params, KO.init_state(params, spec))
-        for _ in range(4):
-            grads = {"dW1": rng.standard_normal((3, 4)).astype(dtype), "db1": rng.standard_normal((3, 1)).astype(dtype)}
+        for _ in range(7):
+            grads = {key: rng.standard_normal(value.shape).astype(dtype) for key, value in params.items()}
+            grads = {f"d{key}": value for key, value in grads.items()}
             ref = RO.step(ref[0], grads, ref[1], spec, 0.01)
             comp = KO.step(comp[0], grads, comp[1], spec, 0.01)
         for key in params:
             assert comp[0][key].dtype == np.dtype(dtype)
-            assert_close(comp[0][key], ref[0][key], MATMUL_RTOL[np.dtype(dtype)])
+            np.testing.assert_array_equal(comp[0][key], ref[0][key], err_msg=f"{optimizer} {key}")
     for shape, seed, t, l in [((3, 5), 0, 0, 1), ((7, 64), 2**64 - 1, 2**64 - 1, 3), ((20, 209), 12345, 777, 2)]:
         np.testing.assert_array_equal(KR.dropout_uniforms(shape, seed, t, l), RR.dropout_uniforms(shape, seed, t, l))
         np.testing.assert_array_equal(

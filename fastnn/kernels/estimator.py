@@ -26,7 +26,7 @@ from collections import namedtuple
 
 from fastnn.kernels._config import reduction
 from fastnn.kernels.batching import _mt_shuffle
-from fastnn.kernels.training import _gather, _gather_weights, _step, _view
+from fastnn.kernels.training import _batch_views, _gather, _gather_weights, _step
 
 _engine = reduction
 
@@ -108,8 +108,8 @@ def _sk_epochs(XT, Y, net, hp, sch, order, key, counters, reals, losses, end_in_
         lr = reals[RATE]
         for start in range(0, n, B):
             size = min(B, n - start)
-            Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
-            _gather(XT, Y, order, start, Xb, Yb)
+            Xb, Yb = _batch_views(net, hp, n_x, n_y, size)
+            _gather(XT, Y, order, start, Xb, Yb, hp.rows)
             if hp.weighted:
                 _gather_weights(net.w, order, start, net.wb[:size])
             total += _step(Xb, Yb, net.wb[:size], net, hp, lr, counters[T_BATCHES])

@@ -30,44 +30,52 @@ _GD, _MOMENTUM, _ADAM, _SK_MOMENTUM, _SK_NESTEROV, _SK_ADAM = (
 @elementwise
 def _apply(code, p, g_raw, v, s, lo, hi, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2):
     """The step of ``code`` on entries ``lo:hi`` of the flat arrays (Adam's bias corrections
-    ``c1 = 1 - beta1^t``, ``c2 = 1 - beta2^t`` computed once by the caller)."""
+    ``c1 = 1 - beta1^t``, ``c2 = 1 - beta2^t`` computed once by the caller).
+
+    The arithmetic is in the parameters' dtype, operation for operation the reference's
+    NumPy expressions, whose Python-float scalars take the arrays' dtype (a float32 step in
+    float32: 3x faster than in float64 for the same roundings as the reference's)."""
+    f = p.dtype.type
+    B_, l2_b, lr_, beta_, beta1_, beta2_, eps = f(B), f(l2_over_b), f(lr), f(beta), f(beta1), f(beta2), f(epsilon)
+    rest, rest1, rest2 = f(1.0 - beta), f(1.0 - beta1), f(1.0 - beta2)
     if code == _GD:
         for i in range(lo, hi):
-            g = g_raw[i] / B + l2_over_b * p[i]
-            p[i] = p[i] - lr * g
+            g = g_raw[i] / B_ + l2_b * p[i]
+            p[i] = p[i] - lr_ * g
         return
     if code == _MOMENTUM:
         for i in range(lo, hi):
-            g = g_raw[i] / B + l2_over_b * p[i]
-            v[i] = beta * v[i] + (1.0 - beta) * g
-            p[i] = p[i] - lr * v[i]
+            g = g_raw[i] / B_ + l2_b * p[i]
+            v[i] = beta_ * v[i] + rest * g
+            p[i] = p[i] - lr_ * v[i]
         return
     if code == _SK_MOMENTUM:
         for i in range(lo, hi):
-            g = g_raw[i] / B + l2_over_b * p[i]
-            v[i] = beta * v[i] - lr * g
+            g = g_raw[i] / B_ + l2_b * p[i]
+            v[i] = beta_ * v[i] - lr_ * g
             p[i] = p[i] + v[i]
         return
     if code == _SK_NESTEROV:
         for i in range(lo, hi):
-            g = g_raw[i] / B + l2_over_b * p[i]
-            v[i] = beta * v[i] - lr * g
-            p[i] = p[i] + (beta * v[i] - lr * g)
+            g = g_raw[i] / B_ + l2_b * p[i]
+            v[i] = beta_ * v[i] - lr_ * g
+            p[i] = p[i] + (beta_ * v[i] - lr_ * g)
         return
     if code == _ADAM:  # the course's: corrected moments, epsilon outside the corrected root
+        c1_, c2_ = f(c1), f(c2)
         for i in range(lo, hi):
-            g = g_raw[i] / B + l2_over_b * p[i]
-            v[i] = beta1 * v[i] + (1.0 - beta1) * g
-            s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
-            p[i] = p[i] - lr * (v[i] / c1) / (math.sqrt(s[i] / c2) + epsilon)
+            g = g_raw[i] / B_ + l2_b * p[i]
+            v[i] = beta1_ * v[i] + rest1 * g
+            s[i] = beta2_ * s[i] + rest2 * (g * g)
+            p[i] = p[i] - lr_ * (v[i] / c1_) / (np.sqrt(s[i] / c2_) + eps)
         return
     if code == _SK_ADAM:  # scikit-learn's: the correction folded into the step, epsilon on the raw root
-        lr_t = lr * math.sqrt(c2) / c1
+        lr_t = f(lr * math.sqrt(c2) / c1)
         for i in range(lo, hi):
-            g = g_raw[i] / B + l2_over_b * p[i]
-            v[i] = beta1 * v[i] + (1.0 - beta1) * g
-            s[i] = beta2 * s[i] + (1.0 - beta2) * (g * g)
-            p[i] = p[i] - lr_t * v[i] / (math.sqrt(s[i]) + epsilon)
+            g = g_raw[i] / B_ + l2_b * p[i]
+            v[i] = beta1_ * v[i] + rest1 * g
+            s[i] = beta2_ * s[i] + rest2 * (g * g)
+            p[i] = p[i] - lr_t * v[i] / (np.sqrt(s[i]) + eps)
         return
     raise ValueError("unknown optimizer code")
 
@@ -83,8 +91,8 @@ def _update(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilo
     than a small network's whole update."""
     c1 = c2 = 1.0
     if code == _ADAM or code == _SK_ADAM:
-        c1 = 1.0 - beta1**t
-        c2 = 1.0 - beta2**t
+        c1 = 1.0 - beta1 ** float(t)  # libm pow, as Python computes the reference's (an integer power rounds otherwise)
+        c2 = 1.0 - beta2 ** float(t)
     _apply(code, P, G, V, S, 0, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
     _apply(code, P, G, V, S, n_l2, P.size, B, 0.0, lr, beta, beta1, beta2, epsilon, c1, c2)
 

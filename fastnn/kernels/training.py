@@ -25,12 +25,12 @@ import numpy as np
 from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels._views import view2d
-from fastnn.kernels.activations import ACT_CODES, _backward_hidden, constants
+from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, _row_sums, constants
 from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
 from fastnn.kernels.engine import _dummy
 from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
-from fastnn.kernels.products import _mm, _mm_backward, _mm_forward, _mm_nt, _mm_nt_db, _mm_tn
+from fastnn.kernels.products import SMALL_PRODUCT, _mm, _mm_backward, _mm_forward, _mm_nt, _mm_nt_db, _mm_tn
 from fastnn.kernels.regularization import _apply_mask, _dropout_forward, _key, _squares
 from fastnn.reference.optimizers import MOMENTS
 from fastnn.reference.regularization import course_masks
@@ -45,10 +45,11 @@ _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 #: The run's settings as the compiled loop reads them (codes, then numbers in float64).
 #: ``clip``: 0 (the exact loss), or the probability clip of scikit-learn's log-loss, which
 #: its estimators set (read by the cross-entropy heads and by the weighted head, ``_weigh``).
+#: ``rows``: gathered batches hold their examples as rows, ``(B, n_x)`` (:func:`_gather`).
 Hyper = namedtuple(
     "Hyper",
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
-    "batch shuffle_seed dropout_seed fixed_masks loss_scale weighted clip zero slope",
+    "batch shuffle_seed dropout_seed fixed_masks loss_scale weighted clip zero slope rows",
 )
 
 
@@ -69,36 +70,18 @@ def _epoch_lr(decay, lr0, rate, interval, epoch):
 #: the batch buffer written contiguously.
 GATHER_BLOCK = 8
 
+#: From this many multiply-adds in the first layer's product of a batch, gathered batches hold
+#: their examples as rows (``Hyper.rows``, :func:`_gather`): the product is BLAS's, which
+#: reads the transposed view as fast, and the gather becomes a copy of whole rows (60,000 x
+#: 784 float64, batch 200: 80 ms an epoch gathered into columns, about 20 ms as rows).
+ROWS_MULTIPLY_ADDS = SMALL_PRODUCT
+
 
 @_engine
 def _gather_weights(w, perm, start, wb):
     """Sample weights ``w[perm[start : start + B]]`` into ``wb`` (``B = wb.size``)."""
     for j in range(wb.size):
         wb[j] = w[perm[start + j]]
-
-
-@_engine
-def _gather(XT, Y, perm, start, Xb, Yb):
-    """Examples ``perm[start : start + B]`` into the batch buffers: from ``XT`` (``X.T``,
-    one example per contiguous row; reading ``X``'s columns instead costs a cache miss per
-    entry: 0.5 s an epoch of 60,000 x 784) and from ``Y``. Up to ``GATHER_BLOCK`` features,
-    example by example (a block loop over two features takes 1.7x as long)."""
-    n, B = Xb.shape
-    if n <= GATHER_BLOCK:
-        for j in range(B):
-            p = perm[start + j]
-            for i in range(n):
-                Xb[i, j] = XT[p, i]
-    else:
-        for j0 in range(0, B, GATHER_BLOCK):
-            j1 = min(j0 + GATHER_BLOCK, B)
-            for i in range(n):
-                for j in range(j0, j1):
-                    Xb[i, j] = XT[perm[start + j], i]
-    n, B = Yb.shape
-    for i in range(n):
-        for j in range(B):
-            Yb[i, j] = Y[i, perm[start + j]]
 
 
 @inlined
@@ -109,8 +92,55 @@ def _view(buf, offset, rows, cols):
 
 
 @_engine
+def _gather(XT, Y, perm, start, Xb, Yb, rows):
+    """Examples ``perm[start : start + B]`` into the batch buffers, from ``XT`` (``X.T``, one
+    example per contiguous row) and from ``Y``.
+
+    ``rows``: ``Xb`` is ``(B, n_x)``, each example's row copied whole (a stream of contiguous
+    reads and writes; the first layer's products read the transposed view, by BLAS). Otherwise
+    ``Xb`` is ``(n_x, B)``: up to ``GATHER_BLOCK`` features example by example (a block loop
+    over two features takes 1.7x as long), beyond it ``GATHER_BLOCK`` examples side by side
+    (transposing one row at a time takes 1.7 ns an entry of 60,000 x 784, mostly cache misses:
+    the rows layout is for such data, whose first layer goes to BLAS anyway). Reading ``X``'s
+    columns instead of ``XT``'s rows costs a cache miss per entry: 0.5 s an epoch of 60,000 x 784."""
+    B = Yb.shape[1]
+    if rows:
+        n = Xb.shape[1]
+        for j in range(B):
+            p = perm[start + j]
+            for i in range(n):
+                Xb[j, i] = XT[p, i]
+    elif Xb.shape[0] <= GATHER_BLOCK:
+        n = Xb.shape[0]
+        for j in range(B):
+            p = perm[start + j]
+            for i in range(n):
+                Xb[i, j] = XT[p, i]
+    else:
+        n = Xb.shape[0]
+        for j0 in range(0, B, GATHER_BLOCK):
+            j1 = min(j0 + GATHER_BLOCK, B)
+            for i in range(n):
+                for j in range(j0, j1):
+                    Xb[i, j] = XT[perm[start + j], i]
+    n = Yb.shape[0]
+    for i in range(n):
+        for j in range(B):
+            Yb[i, j] = Y[i, perm[start + j]]
+
+
+@inlined
+def _batch_views(net, hp, n_x, n_y, size):
+    """The batch buffers' views for ``size`` examples: ``X`` as ``(size, n_x)`` rows when
+    ``hp.rows``, else ``(n_x, size)``; ``Y`` as ``(n_y, size)``."""
+    Xb = _view(net.Xb, 0, size, n_x) if hp.rows else _view(net.Xb, 0, n_x, size)
+    return Xb, _view(net.Yb, 0, n_y, size)
+
+
+@_engine
 def _gradient(X, Y, w, net, hp, t):
-    """Forward and backward on one batch (``X``, ``Y``: its ``B`` columns; ``w``: its sample
+    """Forward and backward on one batch (``X``: its ``B`` columns, or with ``hp.rows`` its
+    ``B`` rows, the first layer's products then reading ``X.T`` by BLAS; ``Y``: its ``B`` columns; ``w``: its sample
     weights when ``hp.weighted``, each example's loss and ``dZ`` scaled by its weight): the raw gradient
     sums (``dZ @ A_prev.T``, ``sum(dZ)``, not divided by ``B``, no L2 term) into ``net.G``.
     ``t``: mini-batches done before this one (the dropout stream's counter). Returns the summed
@@ -118,7 +148,7 @@ def _gradient(X, Y, w, net, hp, t):
     weights (float64, not divided by ``B``)."""
     d = net.dims
     L = d.size - 1
-    B = X.shape[1]
+    B = Y.shape[1]
     derivative = net.D.size > 1
     dropout = hp.keep_prob < 1.0
     for l in range(1, L + 1):
@@ -127,13 +157,20 @@ def _gradient(X, Y, w, net, hp, t):
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
         if l < L:
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
-            _mm_forward(W, A_prev, A, _view(net.P, net.b_off[l], d[l], 1), D, hp.act, hp.zero, hp.slope)
+            b = _view(net.P, net.b_off[l], d[l], 1)
+            if l == 1 and hp.rows:  # the examples as rows: W X^T, then the layer's own pass
+                np.dot(W, X.T, A)
+                _forward_hidden(A, b, D, hp.act, hp.zero, hp.slope)
+            else:
+                _mm_forward(W, A_prev, A, b, D, hp.act, hp.zero, hp.slope)
             if dropout:
                 M = _view(net.M, net.a_off[l], d[l], B)
                 if hp.fixed_masks:
                     _apply_mask(A, M, hp.keep_prob)
                 else:
                     _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
+        elif l == 1 and hp.rows:
+            np.dot(W, X.T, A)
         else:
             _mm(W, A_prev, A)
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
@@ -149,7 +186,11 @@ def _gradient(X, Y, w, net, hp, t):
         dZ = _view(net.dZ, net.a_off[l], d[l], B)
         dW = _view(net.G, net.w_off[l], d[l], d[l - 1])
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
-        if l == L or dropout:  # db_L from the head; with dropout, from _backward_hidden
+        if l == 1 and hp.rows:  # dZ X, X the examples as rows
+            _mm(dZ, X, dW)
+            if not (l == L or dropout):
+                _row_sums(dZ, _view(net.G, net.b_off[l], d[l], 1))
+        elif l == L or dropout:  # db_L from the head; with dropout, from _backward_hidden
             _mm_nt(dZ, A_prev, dW)
         else:  # dZ_l's row sums with dW_l: db_l
             _mm_nt_db(dZ, A_prev, dW, _view(net.G, net.b_off[l], d[l], 1))
@@ -174,10 +215,10 @@ def _step(X, Y, w, net, hp, lr, t):
     gradient is divided by their sum instead of ``B``, and the term is the weighted mean's
     ``B`` times (scikit-learn's accounting)."""
     cost = _gradient(X, Y, w, net, hp, t)
-    B = float(X.shape[1])  # the gradient's divisor
+    B = float(Y.shape[1])  # the gradient's divisor
     if hp.weighted:
         total = 0.0
-        for j in range(X.shape[1]):
+        for j in range(Y.shape[1]):
             total += float(w[j])
         cost *= B / total
         B = total
@@ -207,8 +248,8 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
                 _epoch_permutation(hp.shuffle_seed, epoch, perm, key)
             for start in range(0, m, B):
                 size = min(B, m - start)
-                Xb, Yb = _view(net.Xb, 0, n_x, size), _view(net.Yb, 0, n_y, size)
-                _gather(net.XT, Y, perm, start, Xb, Yb)
+                Xb, Yb = _batch_views(net, hp, n_x, n_y, size)
+                _gather(net.XT, Y, perm, start, Xb, Yb, hp.rows)
                 if hp.weighted:
                     _gather_weights(net.w, perm, start, net.wb[:size])
                 total += _step(Xb, Yb, net.wb[:size], net, hp, lr, t)
@@ -382,6 +423,7 @@ class EpochTrainer:
             0.0,
             c["zero"],
             c["slope"],
+            gathers and dims[0] * dims[1] * B >= ROWS_MULTIPLY_ADDS,
         )
         self.epoch = 0
         self.t = 0
