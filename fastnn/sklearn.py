@@ -400,7 +400,7 @@ class _FastnnSolvers:
         if first:
             self._initialize(Y, layer_units, dtype)
         spec, scale = self._spec(layer_units, "gd", None, dtype)
-        data = DaskData(X.T, Y.T, dtype=dtype.name).persist(spec, loss_scale=scale)
+        data = DaskData(X.T, Y.T, dtype=dtype.name).persist(spec, loss_scale=scale, clip=_clip(dtype))
         try:
             self._minimize_lbfgs(data.loss_and_gradient, layer_units, float(X.shape[0]))
         finally:

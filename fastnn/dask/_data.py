@@ -152,7 +152,9 @@ class DaskData:
 
     ndim = 2
 
-    def persist(self, spec: TrainingSpec, loss_scale: float = 1.0, blas_threads: int | None = 1) -> DaskData:
+    def persist(
+        self, spec: TrainingSpec, loss_scale: float = 1.0, blas_threads: int | None = 1, *, clip: float = 0.0
+    ) -> DaskData:
         """Check and place the partitions on the workers for runs of ``spec``; wait until they are there.
 
         Parameters
@@ -164,6 +166,10 @@ class DaskData:
         blas_threads : int or None
             BLAS threads in each worker process (None: leave them). One, with as many Dask
             threads per worker as it has cores, keeps every core busy without oversubscription.
+        clip : float
+            0 for the exact loss (as :func:`fastnn.train`), or the probability clip of
+            scikit-learn's log-loss (``fastnn.sklearn``'s lbfgs sets it): the loss of the
+            cross-entropy heads as scikit-learn computes it, as the local loop does.
 
         Returns
         -------
@@ -177,7 +183,7 @@ class DaskData:
         from dask import delayed
 
         self.close()
-        self._plan = Plan(self.token, spec, float(loss_scale))
+        self._plan = Plan(self.token, spec, float(loss_scale), float(clip))
         self.client.register_plugin(WorkerSetup(blas_threads, (self.dtype.name,)), name=f"fastnn-{self.dtype.name}")
         starts = np.cumsum((0, *self.partitions[:-1]))
         prepare = delayed(prepare_partition, pure=True)

@@ -37,9 +37,10 @@ from fastnn.kernels.training import EpochTrainer, _gradient
 from fastnn.spec import TrainingSpec
 
 #: What every partition task of a run needs besides its data and the parameters: the run's
-#: token (the workspaces' key), its spec and the factor of the summed loss. Small, sent with
-#: each task; the parameters are the one scattered key.
-Plan = namedtuple("Plan", "token spec loss_scale")
+#: token (the workspaces' key), its spec, the factor of the summed loss and the probability
+#: clip of scikit-learn's log-loss (0: the exact loss; :class:`~fastnn.kernels.training.Hyper`).
+#: Small, sent with each task; the parameters are the one scattered key.
+Plan = namedtuple("Plan", "token spec loss_scale clip")
 
 #: Workspaces of the runs under way in this process: ``(token, m_j) -> [(net, hyper), ...]``.
 _POOL: dict[tuple, list] = {}
@@ -95,7 +96,7 @@ def _workspace(plan: Plan, X: np.ndarray, Y: np.ndarray):
         zeros[f"b{l}"] = np.zeros((dims[l], 1), X.dtype)
     trainer = EpochTrainer(X, Y, zeros, replace(plan.spec, batch_size=None))
     # L2 is added once, on the client: here it would count once per partition.
-    return trainer.net, trainer.hyper._replace(l2=0.0, loss_scale=float(plan.loss_scale))
+    return trainer.net, trainer.hyper._replace(l2=0.0, loss_scale=float(plan.loss_scale), clip=float(plan.clip))
 
 
 def partition_gradient(part: tuple[np.ndarray, np.ndarray], P: np.ndarray, plan: Plan) -> tuple[np.ndarray, float]:
@@ -153,7 +154,7 @@ def warm_up(dtype: str) -> None:
     spec = TrainingSpec((2, 2, 1), dtype=dtype)
     X = np.zeros((2, 3), dtype)
     Y = np.zeros((1, 3), dtype)
-    partition_gradient((X, Y), np.zeros(9, dtype), Plan("warm-up", spec, 1.0))
+    partition_gradient((X, Y), np.zeros(9, dtype), Plan("warm-up", spec, 1.0, 0.0))
     release("warm-up")
 
 
