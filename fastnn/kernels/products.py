@@ -7,8 +7,7 @@ skips the zeros of a sparse ``dZ1`` (:func:`_mm_gram`).
 
 from __future__ import annotations
 
-import numpy as np
-
+from fastnn.kernels._blas import gemm
 from fastnn.kernels._config import dot_products, elementwise, reduction
 from fastnn.kernels.activations import _RELU, _activate, _derivative, _derive, _forward_hidden
 
@@ -55,7 +54,7 @@ def _product_kernel(post, act):
         n, k = A.shape
         m = B.shape[1]
         if n * k * m > SMALL_PRODUCT:
-            np.dot(A, B, out)
+            gemm(A, B, out)
             if post != _PLAIN:
                 for i in range(n):
                     bi = b[i, 0] if post == _FORWARD else zero
@@ -200,7 +199,7 @@ def _products_nt(A, B, out, db, sums):
     n, m = A.shape
     k = B.shape[0]
     if n * k * m > SMALL_PRODUCT:
-        np.dot(A, B.T, out)
+        gemm(A, B.T, out)
         if sums:
             for i in range(n):
                 acc = 0.0

@@ -23,6 +23,7 @@ from collections import namedtuple
 import numpy as np
 
 from fastnn._typing import FloatArray, Parameters
+from fastnn.kernels._blas import gemm
 from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels._views import view2d
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, _row_sums, constants
@@ -159,7 +160,7 @@ def _gradient(X, Y, w, net, hp, t):
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
             b = _view(net.P, net.b_off[l], d[l], 1)
             if l == 1 and hp.rows:  # the examples as rows: W X^T, then the layer's own pass
-                np.dot(W, X.T, A)
+                gemm(W, X.T, A)
                 _forward_hidden(A, b, D, hp.act, hp.zero, hp.slope)
             else:
                 _mm_forward(W, A_prev, A, b, D, hp.act, hp.zero, hp.slope)
@@ -170,7 +171,7 @@ def _gradient(X, Y, w, net, hp, t):
                 else:
                     _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
         elif l == 1 and hp.rows:
-            np.dot(W, X.T, A)
+            gemm(W, X.T, A)
         else:
             _mm(W, A_prev, A)
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
