@@ -1,7 +1,8 @@
 """The compiled training engine: whole gradient-descent loops in one compiled call.
 
 :class:`Trainer` allocates every buffer once; :meth:`Trainer.run` runs any number of
-iterations in one call into compiled code (BLAS products through Numba's ``np.dot``,
+iterations in one call into compiled code (BLAS products through NumPy's own OpenBLAS,
+:mod:`fastnn.kernels._blas`,
 everything around them in fused loops), so the cost of Python is paid once per chunk,
 not per layer per iteration. ``dA0`` is never computed. Four loops share the kernels
 (:attr:`Trainer.loop`): :func:`_run` for Gram mode at any depth, :func:`_run_shallow` for
@@ -174,8 +175,9 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
     """:func:`_run` driven from Python, with NumPy's BLAS for the products.
 
     For iterations of a hundred million flops and more, where Python's cost per call is
-    nothing: NumPy's OpenBLAS runs float32 products up to 1.3 times faster than the one
-    SciPy ships, which Numba's ``np.dot`` calls. Every other step is the same compiled kernel.
+    nothing. It was written when the compiled products called SciPy's OpenBLAS (Numba's
+    ``np.dot``), up to 1.3 times slower than NumPy's in float32; they now call NumPy's own
+    (:mod:`fastnn.kernels._blas`). Every other step is the same compiled kernel.
     """
     L = len(W) - 1
     for it in range(costs.size):
@@ -239,7 +241,8 @@ def _one_blas_thread():
 def _blas_controller() -> ThreadpoolController:
     """One controller for the process: listing the loaded libraries reads ``/proc/self/maps``
     (about a millisecond), while limiting threads through a known controller takes 12 us."""
-    # Numba's np.dot calls SciPy's BLAS: load it first, so the controller finds it.
+    # Compiled np.dot (non-contiguous operands only, :mod:`fastnn.kernels._blas`) calls
+    # SciPy's BLAS: load it first, so that its threads are limited too.
     import scipy.linalg.cython_blas  # noqa: F401
 
     return ThreadpoolController()
