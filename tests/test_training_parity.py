@@ -175,6 +175,7 @@ ROW_CASES = [
     ((6, 7, 1), "tanh", "binary_crossentropy", "sklearn_nesterov", dict(batch_size=10, keep_prob=0.8)),
     ((6, 5, 2), "sigmoid", "squared_error", "momentum", dict(batch_size=50, shuffle_seed=None)),
     ((6, 3), "relu", "categorical_crossentropy", "gd", dict(batch_size=20)),  # the first layer is the output
+    ((6, 4, 2), "leaky_relu", "squared_error", "adam", dict(batch_size=4)),  # 53 = 13 x 4 + 1: a batch of one
 ]
 
 
@@ -183,11 +184,19 @@ ROW_CASES = [
 def test_examples_as_rows(monkeypatch, dims, activation, loss, optimizer, extra, dtype):
     """Gathered batches as rows (``Hyper.rows``: the first layer's products by BLAS on the
     transposed view), forced on small problems; the reference's results at the usual bounds."""
-    monkeypatch.setattr(training, "ROWS_MULTIPLY_ADDS", 0)
+    monkeypatch.setattr(training, "ROWS_MULTIPLY_ADDS", -1)
     X, Y = problem(loss, dims[-1], dtype=dtype)
     spec = TrainingSpec(dims, activation, loss, optimizer, 0.02, dtype=np.dtype(dtype).name, **extra)
     trainer = compare(spec, X, Y, 6 if dtype == np.float64 else 3)
     assert trainer.hyper.rows
+
+
+def test_a_trainer_built_from_rows_is_not_run_by_run():
+    X, Y = problem("binary_crossentropy", 1)
+    spec = TrainingSpec((6, 5, 1), batch_size=10)
+    trainer = EpochTrainer(None, Y, initialize_parameters([6, 5, 1], "he", 1), spec, rows=X.T)
+    with pytest.raises(RuntimeError, match="built from rows"):
+        trainer.run(1)
 
 
 def test_examples_as_rows_where_the_first_layer_is_blas_sized():
@@ -195,7 +204,7 @@ def test_examples_as_rows_where_the_first_layer_is_blas_sized():
     spec = TrainingSpec((40, 30, 3), "relu", "categorical_crossentropy", "adam", 0.01, batch_size=32)
     assert compare(spec, X, Y, 5).hyper.rows  # 40 x 30 x 32 multiply-adds
     spec = dataclasses.replace(spec, batch_size=16)
-    assert not compare(spec, X, Y, 5).hyper.rows  # 19,200: below ROWS_MULTIPLY_ADDS
+    assert not compare(spec, X, Y, 5).hyper.rows  # 19,200: not above ROWS_MULTIPLY_ADDS
     assert not compare(dataclasses.replace(spec, batch_size=None), X, Y, 5).hyper.rows  # full batch: X as it is
 
 

@@ -4,56 +4,52 @@ Numba's ``np.dot`` calls the BLAS that SciPy ships: another OpenBLAS, with its o
 threads. A process that runs NumPy products and compiled ones in turn (a scikit-learn
 pipeline, a benchmark, ``fastnn``'s own Python-driven loop) then has two pools on the same
 cores, and each pool's threads spin for a while after its call, slowing the other's next
-one. So the compiled kernels call the ``gemm`` of the OpenBLAS that NumPy itself loads
-(``scipy_cblas_dgemm64_`` and ``scipy_cblas_sgemm64_`` of the ``scipy-openblas64`` library
-NumPy's wheels bundle): one pool, the very products NumPy computes (bit for bit ``A @ B``),
-and the limits a user sets on NumPy's BLAS (``threadpoolctl``) apply to fastnn as well.
+one. So the compiled kernels call the ``gemm`` of the OpenBLAS that NumPy itself loads (the
+64-bit-integer CBLAS ``?gemm`` of the ``scipy-openblas64`` library in NumPy's wheels, or of
+an ``openblas64_`` build): one pool, NumPy's own products (the same bits as ``A @ B``
+wherever NumPy calls ``gemm`` too), and the limits a user sets on NumPy's BLAS
+(``threadpoolctl``) apply to fastnn as well.
 
-The functions are bound at import to two fixed symbol names (``llvmlite``'s ``add_symbol``),
+The two functions are bound at import to fixed symbol names (``llvmlite``'s ``add_symbol``),
 which compiled code, cached code included, refers to by name. Where NumPy has no such
-library (another build of NumPy, Accelerate on macOS), or with ``FASTNN_NUMPY_BLAS=0``, the
-names are bound to Python callbacks with the same C signature that call ``np.matmul``:
-the same results, a few microseconds more per call (products go to BLAS only above
-``SMALL_PRODUCT`` multiply-adds). With ``NUMBA_DISABLE_JIT=1``, :func:`gemm` is ``np.dot``.
+library (a conda or distribution build, Accelerate on macOS), or with
+``FASTNN_NUMPY_BLAS=0``, the names are bound to compiled adapters with the same C signature
+that call Numba's ``np.dot`` (SciPy's BLAS, as before this module; no GIL taken). The names
+carry a version: a change of their signature must change it, so that code cached against
+the old one fails to link instead of calling with the wrong arguments. With
+``NUMBA_DISABLE_JIT=1`` nothing is bound and :func:`gemm` is ``np.dot``.
 """
 
 from __future__ import annotations
 
 import ctypes
-import os
 from pathlib import Path
 
 import llvmlite.binding as ll
 import numpy as np
-from numba import config, types
+from numba import carray, cfunc, config, types
 
-from fastnn.kernels._config import elementwise
+from fastnn.kernels._config import CACHE, NUMPY_BLAS, elementwise
 
 #: CBLAS constants: row-major storage, no transpose, transpose.
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-
-#: The C signature of ``cblas_?gemm`` with 64-bit integers, pointers passed as integers
-#: (the same registers on every 64-bit ABI fastnn runs on).
-_C_ARGS = {
-    np.dtype(np.float64): ctypes.c_double,
-    np.dtype(np.float32): ctypes.c_float,
-}
+#: The symbol names compiled code calls (``{}``: ``d`` or ``s``); see the module docstring.
+SYMBOL = "fastnn_cblas_{}gemm_v1"
+#: Names of NumPy's 64-bit-integer CBLAS ``gemm`` (``{}``: ``d`` or ``s``), in the order tried.
+_NUMPY_NAMES = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
+_REALS = {"d": types.float64, "s": types.float32}
 
 
-def _c_signature(real):
-    i32, i64, ptr = ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p
-    return ctypes.CFUNCTYPE(None, i32, i32, i32, i64, i64, i64, real, ptr, i64, ptr, i64, real, ptr, i64)
+def _signature(real: types.Type, pointer: types.Type) -> types.Signature:
+    """``cblas_?gemm`` with 64-bit integers: (order, trans_a, trans_b, M, N, K, alpha, A, lda,
+    B, ldb, beta, C, ldc). Pointers and 64-bit integers travel in the same registers on every
+    64-bit ABI fastnn runs on, so callers pass addresses as integers."""
+    i32, i64 = types.int32, types.int64
+    return types.void(i32, i32, i32, i64, i64, i64, real, pointer, i64, pointer, i64, real, pointer, i64)
 
 
-def _numba_signature(real):
-    i32, i64, ptr = types.int32, types.int64, types.uintp
-    return types.void(i32, i32, i32, i64, i64, i64, real, ptr, i64, ptr, i64, real, ptr, i64)
-
-
-def _numpy_library() -> ctypes.CDLL | None:
-    """NumPy's bundled OpenBLAS, when it exports the 64-bit-integer CBLAS ``gemm``s."""
-    if os.environ.get("FASTNN_NUMPY_BLAS", "1").strip().lower() in ("0", "false", "no", "off"):
-        return None
+def _numpy_gemms() -> dict[str, int] | None:
+    """Addresses of the ``?gemm`` of the OpenBLAS NumPy ships, or None when it has none."""
     root = Path(np.__file__).resolve().parent
     for folder in (root.parent / "numpy.libs", root / ".dylibs"):
         for path in sorted(folder.glob("*openblas*")) if folder.is_dir() else ():
@@ -61,61 +57,69 @@ def _numpy_library() -> ctypes.CDLL | None:
                 lib = ctypes.CDLL(str(path))
             except OSError:
                 continue
-            if hasattr(lib, "scipy_cblas_dgemm64_") and hasattr(lib, "scipy_cblas_sgemm64_"):
-                return lib
+            for name in _NUMPY_NAMES:
+                if all(hasattr(lib, name.format(kind)) for kind in _REALS):
+                    return {
+                        kind: ctypes.cast(getattr(lib, name.format(kind)), ctypes.c_void_p).value for kind in _REALS
+                    }
     return None
 
 
-def _matrix(address: int, rows: int, cols: int, ld: int, trans: int, dtype: np.dtype) -> np.ndarray:
-    """The ``rows x cols`` operand a CBLAS call describes (row-major, leading dimension ``ld``)."""
-    shape = (cols, ld) if trans == _TRANS else (rows, ld)
-    buffer = (ctypes.c_byte * (shape[0] * shape[1] * dtype.itemsize)).from_address(address)
-    stored = np.frombuffer(buffer, dtype).reshape(shape)
-    return stored[:, :rows].T if trans == _TRANS else stored[:, :cols]
+def _adapter(real: types.Type):
+    """A compiled ``cblas_?gemm`` for the calls :func:`gemm` makes (row-major, contiguous
+    operands: each leading dimension the operand's row length; ``alpha = 1``, ``beta = 0``)
+    on Numba's ``np.dot``."""
+
+    @cfunc(_signature(real, types.CPointer(real)), cache=CACHE, nopython=True)
+    def adapter(order, trans_a, trans_b, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc):
+        C = carray(c, (M, N))
+        if trans_a == _NO_TRANS:
+            if trans_b == _NO_TRANS:
+                np.dot(carray(a, (M, K)), carray(b, (K, N)), C)
+            else:
+                np.dot(carray(a, (M, K)), carray(b, (N, K)).T, C)
+        elif trans_b == _NO_TRANS:
+            np.dot(carray(a, (K, M)).T, carray(b, (K, N)), C)
+        else:
+            np.dot(carray(a, (K, M)).T, carray(b, (N, K)).T, C)
+
+    return adapter
 
 
-def _callback(dtype: np.dtype):
-    """A Python ``cblas_?gemm`` (row-major, ``alpha = 1``, ``beta = 0``) on ``np.matmul``."""
-
-    def gemm(order, trans_a, trans_b, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc):
-        A = _matrix(a, M, K, lda, trans_a, dtype)
-        B = _matrix(b, K, N, ldb, trans_b, dtype)
-        np.matmul(A, B, out=_matrix(c, M, N, ldc, _NO_TRANS, dtype))
-
-    return _c_signature(_C_ARGS[dtype])(gemm)
+_ADAPTERS: list = []  # alive as long as the process: compiled code holds their addresses
 
 
 def _bind() -> str:
-    """Bind the two symbol names; returns what they are bound to."""
-    lib = _numpy_library()
-    for dtype, name in ((np.dtype(np.float64), "d"), (np.dtype(np.float32), "s")):
-        if lib is not None:
-            function = getattr(lib, f"scipy_cblas_{name}gemm64_")
-        else:
-            function = _callback(dtype)
-            _CALLBACKS.append(function)  # alive as long as the process
-        ll.add_symbol(f"fastnn_cblas_{name}gemm", ctypes.cast(function, ctypes.c_void_p).value)
-    return "numpy-openblas" if lib is not None else "numpy-matmul-callback"
+    """Bind the symbol names (see the module docstring); returns what they are bound to."""
+    if config.DISABLE_JIT:
+        return "np.dot (NUMBA_DISABLE_JIT)"
+    addresses = _numpy_gemms() if NUMPY_BLAS else None
+    bound = "numpy-openblas"
+    if addresses is None:
+        _ADAPTERS.extend(_adapter(real) for real in _REALS.values())
+        addresses = {kind: adapter.address for kind, adapter in zip(_REALS, _ADAPTERS, strict=True)}
+        bound = "scipy-blas-adapter"
+    for kind, address in addresses.items():
+        ll.add_symbol(SYMBOL.format(kind), address)
+    return bound
 
 
-_CALLBACKS: list = []
-#: What the products call: ``"numpy-openblas"`` (NumPy's OpenBLAS directly) or
-#: ``"numpy-matmul-callback"`` (through ``np.matmul``).
+#: What the products call: ``"numpy-openblas"`` (NumPy's OpenBLAS), ``"scipy-blas-adapter"``
+#: (Numba's ``np.dot``, SciPy's BLAS) or ``np.dot`` without the JIT.
 BOUND = _bind()
 
-_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
-_dgemm = types.ExternalFunction("fastnn_cblas_dgemm", _numba_signature(types.float64))
-_sgemm = types.ExternalFunction("fastnn_cblas_sgemm", _numba_signature(types.float32))
+_F64 = np.dtype(np.float64)
+_dgemm = types.ExternalFunction(SYMBOL.format("d"), _signature(types.float64, types.uintp))
+_sgemm = types.ExternalFunction(SYMBOL.format("s"), _signature(types.float32, types.uintp))
 
 
 @elementwise
 def _gemm(A, B, out):
     n, k = A.shape
     m = B.shape[1]
-    contiguous = A.flags.c_contiguous or A.flags.f_contiguous
-    contiguous &= B.flags.c_contiguous or B.flags.f_contiguous
-    same = A.dtype == out.dtype and B.dtype == out.dtype and (out.dtype == _F64 or out.dtype == _F32)
-    if not (contiguous and same and out.flags.c_contiguous):
+    if B.shape[0] != k or out.shape[0] != n or out.shape[1] != m:
+        raise ValueError("gemm: the shapes of A, B and out do not match")
+    if not ((A.flags.c_contiguous or A.flags.f_contiguous) and (B.flags.c_contiguous or B.flags.f_contiguous)):
         np.dot(A, B, out)
         return
     ta, lda = (_NO_TRANS, k) if A.flags.c_contiguous else (_TRANS, n)
@@ -126,10 +130,17 @@ def _gemm(A, B, out):
         _sgemm(_ROW_MAJOR, ta, tb, n, m, k, 1.0, A.ctypes.data, lda, B.ctypes.data, ldb, 0.0, out.ctypes.data, m)
 
 
-def _gemm_python(A, B, out):
+def _gemm_python(A: np.ndarray, B: np.ndarray, out: np.ndarray) -> None:
     np.dot(A, B, out)
 
 
-#: ``gemm(A, B, out)``: ``out = A @ B`` (2-D float arrays; ``out`` C-contiguous) with NumPy's
-#: BLAS, from compiled code. Other layouts or mixed dtypes go to ``np.dot``.
+#: ``gemm(A, B, out)``: ``out = A @ B``, for compiled code.
+#:
+#: ``A`` (n, k), ``B`` (k, m): float64 or float32 arrays of ``out``'s dtype (other or mixed
+#: dtypes do not compile: Numba's ``np.dot``, typed for the other layouts, refuses them), each
+#: C- or F-contiguous (a transposed view is read in place), or any other
+#: strides (then Numba's ``np.dot``). ``out`` (n, m): C-contiguous (the only layout Numba's
+#: ``np.dot`` writes either). Mismatched shapes raise ValueError. With NumPy's OpenBLAS bound
+#: (:data:`BOUND`) the result is NumPy's ``A @ B`` bit for bit wherever NumPy calls ``gemm`` too
+#: (not for a row times a column, which NumPy computes with ``dot``).
 gemm = _gemm_python if config.DISABLE_JIT else _gemm

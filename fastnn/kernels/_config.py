@@ -5,6 +5,9 @@ Environment variables, read once at import:
 ``FASTNN_CACHE``
     ``1`` (default) caches compiled kernels on disk next to the package (or under
     ``NUMBA_CACHE_DIR`` when that is set); ``0`` compiles afresh in every process.
+``FASTNN_NUMPY_BLAS``
+    ``1`` (default): compiled products call NumPy's own OpenBLAS where it has one;
+    ``0``: SciPy's, as where it has none (:mod:`fastnn.kernels._blas`).
 ``FASTNN_FASTMATH``
     ``1`` (default) lets *reductions* (sums over a row) be reassociated, so LLVM can
     vectorize them; ``0`` turns that off. No flag that assumes "no NaN" or "no inf" is
@@ -30,6 +33,9 @@ def _flag(name: str, default: bool) -> bool:
 
 CACHE = _flag("FASTNN_CACHE", True)
 FASTMATH = _flag("FASTNN_FASTMATH", True)
+#: ``FASTNN_NUMPY_BLAS=0``: compiled products call SciPy's BLAS through a compiled adapter
+#: instead of NumPy's OpenBLAS (:mod:`fastnn.kernels._blas`; for tests and comparisons).
+NUMPY_BLAS = _flag("FASTNN_NUMPY_BLAS", True)
 
 #: Options every kernel is compiled with. ``error_model="numpy"`` makes x / 0 give inf or
 #: NaN as NumPy does (and lets divisions vectorize) instead of raising.

@@ -71,7 +71,7 @@ def _epoch_lr(decay, lr0, rate, interval, epoch):
 #: the batch buffer written contiguously.
 GATHER_BLOCK = 8
 
-#: From this many multiply-adds in the first layer's product of a batch, gathered batches hold
+#: Above this many multiply-adds in the first layer's product of a batch, gathered batches hold
 #: their examples as rows (``Hyper.rows``, :func:`_gather`): the product is BLAS's, which
 #: reads the transposed view as fast, and the gather becomes a copy of whole rows (60,000 x
 #: 784 float64, batch 200: 80 ms an epoch gathered into columns, about 20 ms as rows).
@@ -351,6 +351,7 @@ class EpochTrainer:
         dims = list(spec.layer_dims)
         L = len(dims) - 1
         self.X, self.Y, self.spec, self.dtype, self.L, self.m = X, Y, spec, dtype, L, m
+        self.from_rows = rows is not None
         B = m if spec.batch_size is None else min(spec.batch_size, m)
         self.batch = B
         w_sizes = [dims[l] * dims[l - 1] for l in range(1, L + 1)]
@@ -424,7 +425,7 @@ class EpochTrainer:
             0.0,
             c["zero"],
             c["slope"],
-            gathers and dims[0] * dims[1] * B >= ROWS_MULTIPLY_ADDS,
+            gathers and dims[0] * dims[1] * B > ROWS_MULTIPLY_ADDS,
         )
         self.epoch = 0
         self.t = 0
@@ -436,6 +437,8 @@ class EpochTrainer:
 
     def run(self, num_epochs: int) -> FloatArray:
         """Run ``num_epochs`` epochs in one compiled call; returns their costs."""
+        if self.from_rows:
+            raise RuntimeError("a trainer built from rows is run by fastnn.kernels.estimator, not by run()")
         costs = np.empty(num_epochs, self.dtype)
         if num_epochs:
             self.t = _epochs(
