@@ -191,6 +191,22 @@ def test_examples_as_rows(monkeypatch, dims, activation, loss, optimizer, extra,
     assert trainer.hyper.rows
 
 
+def test_gathered_runs_read_a_transposed_x_in_place():
+    """Mini-batches are gathered from X.T: the course's layout (X the transposed view of a C
+    array) is read in place, not copied (above the 4 MB of small working copies), with the
+    results of a C-ordered copy of the same X; a read-only one is copied (another type to Numba)."""
+    X, Y = problem("binary_crossentropy", 1, n_x=40, m=14_000)  # 4.5 MB
+    rows = np.ascontiguousarray(X.T)
+    spec = TrainingSpec((40, 30, 1), "relu", learning_rate=0.05, batch_size=512)
+    params = initialize_parameters([40, 30, 1], "he", 1)
+    ref = EpochTrainer(X, Y, params, spec)
+    comp = EpochTrainer(rows.T, Y, params, spec)
+    assert np.shares_memory(comp.net.XT, rows) and not np.shares_memory(ref.net.XT, X)
+    np.testing.assert_array_equal(comp.run(2), ref.run(2))
+    rows.flags.writeable = False
+    assert EpochTrainer(rows.T, Y, params, spec).net.XT.flags.writeable
+
+
 def test_a_trainer_built_from_rows_is_not_run_by_run():
     X, Y = problem("binary_crossentropy", 1)
     spec = TrainingSpec((6, 5, 1), batch_size=10)

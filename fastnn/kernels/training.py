@@ -344,6 +344,15 @@ class EpochTrainer:
         if rows is not None:  # the examples as rows, gathered from in place (scikit-learn's layout)
             XT = _working_copy(np.ascontiguousarray(rows))
             X, dtype, m = _dummy(XT.dtype), XT.dtype, XT.shape[0]
+        elif spec.batch_size is not None and spec.batch_size < X.shape[1]:
+            # Gathered batches read the rows of X.T, and X only for its shape: X.T without a
+            # copy when X is a transposed C array (the course's layout), and an empty array of
+            # X's shape in its place (its pages are never touched).
+            XT = np.ascontiguousarray(X.T)
+            if not XT.flags.writeable:  # a read-only array is another type to Numba
+                XT = XT.copy()
+            XT = _working_copy(XT)
+            X, dtype, m = np.empty(X.shape, X.dtype), X.dtype, X.shape[1]
         else:
             X = _working_copy(np.ascontiguousarray(X))
             dtype, m = X.dtype, X.shape[1]
@@ -371,8 +380,6 @@ class EpochTrainer:
         n_a = sum(d * B for d in dims[1:])
         derivative = spec.hidden_activation in ("sigmoid", "tanh")
         gathers = B < m or rows is not None
-        if gathers and rows is None:
-            XT = np.ascontiguousarray(X.T)  # one copy of X per run
         self.net = Net(
             P,
             _aligned(n_p, dtype),
