@@ -373,6 +373,10 @@ def test_bad_layouts_and_settings_are_named(client):
     # a NumPy Y is chunked like X
     result = train(Y=Y)
     assert result.costs.shape == (2,)
+    spec = TrainingSpec(tuple(run["layer_dims"]), run["hidden_activation"])
+    for clip in (-0.1, 0.5, float("nan")):
+        with pytest.raises(ValueError, match="clip must be 0 .the exact loss. or a probability clip below 0.5"):
+            DaskData(dX, dY, client=client).persist(spec, clip=clip)
 
 
 # ---------------------------------------------------------------- checkpoint, resume, Ctrl-C

@@ -169,7 +169,8 @@ class DaskData:
         clip : float
             0 for the exact loss (as :func:`fastnn.train`), or the probability clip of
             scikit-learn's log-loss (``fastnn.sklearn``'s lbfgs sets it): the loss of the
-            cross-entropy heads as scikit-learn computes it, as the local loop does.
+            cross-entropy heads as scikit-learn computes it, as the local loop does. Outside
+            ``[0, 0.5)``, a ValueError.
 
         Returns
         -------
@@ -182,6 +183,8 @@ class DaskData:
         """
         from dask import delayed
 
+        if not 0.0 <= clip < 0.5:  # NaN fails too
+            raise ValueError(f"clip must be 0 (the exact loss) or a probability clip below 0.5, got {clip!r}")
         self.close()
         self._plan = Plan(self.token, spec, float(loss_scale), float(clip))
         self.client.register_plugin(WorkerSetup(blas_threads, (self.dtype.name,)), name=f"fastnn-{self.dtype.name}")
