@@ -288,11 +288,11 @@ def _aligned_copy(a: np.ndarray) -> np.ndarray:
 
 
 def _working_copy(a: np.ndarray) -> np.ndarray:
-    """``a`` (C-contiguous), or up to :data:`ALIGNED_COPY` bytes an aligned copy of it when it
-    does not start on an :data:`ALIGN`-byte boundary (it is read every epoch) or is read-only
-    (a read-only array is another type to Numba: the whole training loop would compile again,
-    about 30 seconds)."""
-    if a.nbytes <= ALIGNED_COPY and (a.ctypes.data % ALIGN or not a.flags.writeable):
+    """``a`` (C-contiguous), or an aligned copy of it: always when it is read-only (another
+    type to Numba: the whole training loop would compile again, about 30 seconds), and up to
+    :data:`ALIGNED_COPY` bytes when it does not start on an :data:`ALIGN`-byte boundary (it is
+    read every epoch)."""
+    if not a.flags.writeable or (a.nbytes <= ALIGNED_COPY and a.ctypes.data % ALIGN):
         return _aligned_copy(a)
     return a
 
@@ -323,7 +323,7 @@ class EpochTrainer:
     spec : TrainingSpec
     rows : (m, n_x) array, optional
         The examples as rows instead of ``X`` (scikit-learn's layout), read in place when
-        C-contiguous (up to 4 MB, copied once when read-only or misaligned:
+        C-contiguous (copied once when read-only, or up to 4 MB when misaligned:
         :func:`_working_copy`): every batch, the full one included, is gathered from it (for the
         estimators' loop, :mod:`fastnn.kernels.estimator`; :meth:`run` needs ``X``).
     sample_weight : (m,) array, optional
@@ -348,10 +348,7 @@ class EpochTrainer:
             # Gathered batches read the rows of X.T, and X only for its shape: X.T without a
             # copy when X is a transposed C array (the course's layout), and an empty array of
             # X's shape in its place (its pages are never touched).
-            XT = np.ascontiguousarray(X.T)
-            if not XT.flags.writeable:  # a read-only array is another type to Numba
-                XT = XT.copy()
-            XT = _working_copy(XT)
+            XT = _working_copy(np.ascontiguousarray(X.T))
             X, dtype, m = np.empty(X.shape, X.dtype), X.dtype, X.shape[1]
         else:
             X = _working_copy(np.ascontiguousarray(X))
