@@ -100,14 +100,9 @@ def make_trainer(X, Y, parameters, spec: TrainingSpec, backend: str, mode: str, 
         from fastnn.kernels.engine import Trainer
 
         return Trainer(X, Y, parameters, spec.hidden_activation, spec.learning_rate, mode, expected_iterations)
-    if mode == "gram":
-        raise ValueError(
-            "mode='gram' is exact, and implemented, only for full-batch gradient descent of sigmoid output "
-            "units without l2, keep_prob or decay; use mode='auto' or 'standard'"
-        )
     from fastnn.kernels.training import EpochTrainer
 
-    return EpochTrainer(X, Y, parameters, spec)
+    return EpochTrainer(X, Y, parameters, spec, mode=mode, expected_iterations=expected_iterations)
 
 
 def restore_trainer(X, Y, state: dict, spec: TrainingSpec, backend: str):
@@ -210,7 +205,7 @@ def run(
                 )
         # The mode is part of the saved state (Gram mode keeps P and S): "auto" continues in
         # the checkpoint's mode, a forced other one cannot.
-        saved_mode = "gram" if "P" in state else "standard"
+        saved_mode = "gram" if "P" in state or "gram_Q" in state else "standard"
         if mode not in ("auto", saved_mode):
             raise ValueError(
                 f"cannot resume from {resume}: it was made in mode={saved_mode!r}, this run asks for mode={mode!r}; "

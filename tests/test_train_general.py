@@ -158,7 +158,7 @@ BAD = [
     (dict(decay="cosine"), ValueError, "unknown decay 'cosine'"),
     (dict(decay_interval=0), ValueError, "decay_interval must be >= 1"),
     (dict(shuffle_seed=2**32 - 3, batch_size=8, num_iterations=5), ValueError, "shuffle_seed \\+ epoch must stay"),
-    (dict(optimizer="adam", mode="gram"), ValueError, "mode='gram' is exact, and implemented, only for full-batch"),
+    (dict(optimizer="adam", mode="gram"), ValueError, "mode='gram' is not exact for this run: optimizer='adam'"),
     (dict(loss="categorical_crossentropy", layer_dims=[5, 3, 1]), ValueError, "needs at least 2 output units"),
     (dict(loss="categorical_crossentropy", layer_dims=[5, 3, 3], Y=np.full((1, 70), 3)), ValueError,
      r"class labels must be integers in 0..2 \(K = 3\); found 3"),

@@ -57,10 +57,11 @@ def assert_close(comp, ref, rtol):
     np.testing.assert_allclose(comp, ref, rtol=rtol, atol=rtol * float(np.max(np.abs(ref.astype(np.float64)))))
 
 
-def compare(spec, X, Y, epochs, chunks=None, seed=3):
+def compare(spec, X, Y, epochs, chunks=None, seed=3, mode="standard"):
     params = initialize_parameters(list(spec.layer_dims), "he", seed, X.dtype)
     ref_params, ref_costs, _ = train_epochs(X, Y, params, spec, epochs)
-    trainer = EpochTrainer(X, Y, params, spec)
+    trainer = EpochTrainer(X, Y, params, spec, mode=mode)
+    assert trainer.mode == mode
     comp_costs = np.concatenate([trainer.run(n) for n in (chunks or [epochs])])
     comp_params = trainer.parameters()
     rtol = MATMUL_RTOL[X.dtype]

@@ -28,10 +28,20 @@ from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels._views import view2d
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, _row_sums, constants
 from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
-from fastnn.kernels.engine import _dummy
+from fastnn.kernels.engine import MODES, _dummy, choose_mode
+from fastnn.kernels.gram import _GDZ, _P, _gram_step, _w1_squares, gram_arrays, gram_refusal, gram_w1
 from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
-from fastnn.kernels.products import SMALL_PRODUCT, _mm, _mm_backward, _mm_forward, _mm_nt, _mm_nt_db, _mm_tn
+from fastnn.kernels.products import (
+    SMALL_PRODUCT,
+    _mm,
+    _mm_backward,
+    _mm_forward,
+    _mm_gram,
+    _mm_nt,
+    _mm_nt_db,
+    _mm_tn,
+)
 from fastnn.kernels.regularization import _apply_mask, _dropout_forward, _key, _squares
 from fastnn.reference.optimizers import MOMENTS
 from fastnn.reference.regularization import course_masks
@@ -47,10 +57,11 @@ _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 #: ``clip``: 0 (the exact loss), or the probability clip of scikit-learn's log-loss, which
 #: its estimators set (read by the cross-entropy heads and by the weighted head, ``_weigh``).
 #: ``rows``: gathered batches hold their examples as rows, ``(B, n_x)`` (:func:`_gather`).
+#: ``gram``: Gram mode (:mod:`fastnn.kernels.gram`; full batch only).
 Hyper = namedtuple(
     "Hyper",
     "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
-    "batch shuffle_seed dropout_seed fixed_masks loss_scale weighted clip zero slope rows",
+    "batch shuffle_seed dropout_seed fixed_masks loss_scale weighted clip zero slope rows gram",
 )
 
 
@@ -156,11 +167,15 @@ def _gradient(X, Y, w, net, hp, t):
         W = _view(net.P, net.w_off[l], d[l], d[l - 1])
         A = _view(net.A, net.a_off[l], d[l], B)
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
+        own_product = l == 1 and (hp.gram or hp.rows)
+        if own_product and hp.gram:  # W1 X is kept: P
+            A[:, :] = _view(net.Q, _P * d[1] * B, d[1], B)
+        elif own_product:  # the examples as rows: W X^T
+            gemm(W, X.T, A)
         if l < L:
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
             b = _view(net.P, net.b_off[l], d[l], 1)
-            if l == 1 and hp.rows:  # the examples as rows: W X^T, then the layer's own pass
-                gemm(W, X.T, A)
+            if own_product:  # then the layer's own pass
                 _forward_hidden(A, b, D, hp.act, hp.zero, hp.slope)
             else:
                 _mm_forward(W, A_prev, A, b, D, hp.act, hp.zero, hp.slope)
@@ -170,9 +185,7 @@ def _gradient(X, Y, w, net, hp, t):
                     _apply_mask(A, M, hp.keep_prob)
                 else:
                     _dropout_forward(A, M, hp.keep_prob, _key(hp.dropout_seed, t, l))
-        elif l == 1 and hp.rows:
-            gemm(W, X.T, A)
-        else:
+        elif not own_product:
             _mm(W, A_prev, A)
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
@@ -181,14 +194,19 @@ def _gradient(X, Y, w, net, hp, t):
     if hp.weighted:
         cost = _weigh(hp.head, A_L, Y, dZ, db_L, w, hp.clip)
     cost *= hp.loss_scale
-    if hp.l2 > 0:
+    if hp.l2 > 0 and hp.gram:  # W1 is c W1_0 + M X^T, not the stored W1_0
+        cost += hp.l2 / 2 * (_squares(net.P[d[1] * d[0] : net.n_w]) + _w1_squares(net.Q, net.qc, d[1] * B))
+    elif hp.l2 > 0:
         cost += hp.l2 / 2 * _squares(net.P[: net.n_w])
     for l in range(L, 0, -1):
         dZ = _view(net.dZ, net.a_off[l], d[l], B)
         dW = _view(net.G, net.w_off[l], d[l], d[l - 1])
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
-        if l == 1 and hp.rows:  # dZ X, X the examples as rows
-            _mm(dZ, X, dW)
+        if l == 1 and (hp.gram or hp.rows):
+            if hp.gram:  # dZ G, P's raw gradient (M's is dZ)
+                _mm_gram(dZ, net.Gm, _view(net.Q, _GDZ * d[1] * B, d[1], B), net.idx)
+            else:  # dZ X, X the examples as rows
+                _mm(dZ, X, dW)
             if not (l == L or dropout):
                 _row_sums(dZ, _view(net.G, net.b_off[l], d[l], 1))
         elif l == L or dropout:  # db_L from the head; with dropout, from _backward_hidden
@@ -226,7 +244,14 @@ def _step(X, Y, w, net, hp, lr, t):
     # Every gradient is computed from the parameters before the step: now the step, of the
     # weights (the first n_w entries, with their L2 term) and the biases, in one call.
     l2_over_b, beta, beta1, beta2, epsilon = hp.l2 / B, hp.beta, hp.beta1, hp.beta2, hp.epsilon
-    _update(hp.opt, net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
+    if hp.gram:  # W1 through its Gram-mode coordinates, the rest of the parameters as they are
+        d, b = net.dims, Y.shape[1]
+        k, w1 = d[1] * b, d[1] * d[0]
+        _gram_step(hp.opt, net.Q, net.qc, net.dZ[:k], k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
+        P, G, V, S = net.P[w1:], net.G[w1:], net.V[w1:], net.S[w1:]
+        _update(hp.opt, P, G, V, S, net.n_w - w1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
+    else:
+        _update(hp.opt, net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
     return cost
 
 
@@ -300,8 +325,9 @@ def _working_copy(a: np.ndarray) -> np.ndarray:
 #: The flat buffers of a run, and the offsets of each layer in them (layer ``l``'s weights
 #: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
 #: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
-#: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``).
-Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT w wb")
+#: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``; ``Gm``, ``Q``, ``qc``
+#: and ``idx``: Gram mode's arrays, :mod:`fastnn.kernels.gram`, placeholders otherwise).
+Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT w wb Gm Q qc idx")
 
 
 class EpochTrainer:
@@ -330,6 +356,12 @@ class EpochTrainer:
         Per-example weights, scikit-learn's ``sample_weight`` semantics (:func:`_step`); its
         clipped log-loss needs ``hyper.clip`` set too (``fastnn.sklearn`` sets it; the default,
         0, is the exact loss).
+    mode : {"standard", "auto", "gram"}
+        Gram mode (:mod:`fastnn.kernels.gram`) where it is exact: forced with ``"gram"`` (a
+        ValueError where it is not exact, or where ``X.T @ X`` overflows), chosen by
+        :func:`~fastnn.kernels.engine.choose_mode`'s cost model with ``"auto"``.
+    expected_iterations : int
+        For ``mode="auto"``'s cost model.
     """
 
     def __init__(
@@ -340,6 +372,8 @@ class EpochTrainer:
         spec: TrainingSpec,
         rows: FloatArray | None = None,
         sample_weight: FloatArray | None = None,
+        mode: str = "standard",
+        expected_iterations: int = 1000,
     ):
         if rows is not None:  # the examples as rows, gathered from in place (scikit-learn's layout)
             XT = _working_copy(np.ascontiguousarray(rows))
@@ -360,6 +394,8 @@ class EpochTrainer:
         self.from_rows = rows is not None
         B = m if spec.batch_size is None else min(spec.batch_size, m)
         self.batch = B
+        special = rows is not None or sample_weight is not None
+        gram = self._gram(X, parameters["W1"], spec, mode, special, expected_iterations)
         w_sizes = [dims[l] * dims[l - 1] for l in range(1, L + 1)]
         n_w = sum(w_sizes)
         w_off = np.zeros(L + 1, np.int64)
@@ -399,6 +435,7 @@ class EpochTrainer:
             if sample_weight is None
             else _working_copy(np.ascontiguousarray(sample_weight, dtype=dtype)),
             np.ones(B if sample_weight is not None and gathers else 1, dtype),
+            *(gram if gram else (_dummy(dtype), _aligned(1, dtype, 0), np.zeros(4), np.empty(1, np.int64))),
         )
         if spec.keep_prob < 1 and spec.dropout_stream == "course":  # drawn once, reused (full batch)
             for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
@@ -430,10 +467,40 @@ class EpochTrainer:
             c["zero"],
             c["slope"],
             gathers and dims[0] * dims[1] * B > ROWS_MULTIPLY_ADDS,
+            bool(gram),
         )
+        self.mode = "gram" if gram else "standard"
         self.epoch = 0
         self.t = 0
         self.flops_per_iteration = spec.flops(m)
+        if gram:  # layer 1: n1 m^2 multiply-adds instead of 3 x 2 n1 n_x m
+            self.flops_per_iteration += 2.0 * dims[1] * m * m - 6.0 * dims[1] * dims[0] * m
+
+    def _gram(self, X, W1, spec, mode, special, expected_iterations):
+        """Gram mode's arrays ``(Gm, Q, qc, idx)`` when ``mode`` asks for it and it is exact
+        (``special``: rows or sample weights, the estimators' runs, which never are), else None."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        if mode == "standard":
+            return None
+        why = "it is for fastnn.train's layout and unweighted runs" if special else gram_refusal(spec, X.shape[1])
+        if why is not None:
+            if mode == "gram":
+                raise ValueError(f"mode='gram' is not exact for this run: {why}; use mode='auto' or 'standard'")
+            return None
+        dims, m = spec.layer_dims, X.shape[1]
+        if mode == "auto" and choose_mode(dims[0], m, dims[1], expected_iterations) != "gram":
+            return None
+        W1 = np.ascontiguousarray(W1, X.dtype)
+        G, Q, qc = gram_arrays(X, W1, _aligned)
+        if not np.isfinite(G).all():  # entries of X near 1e154 and beyond: X itself is finite
+            if mode == "gram":
+                raise ValueError(
+                    "mode='gram' needs X.T @ X, which overflows for this X "
+                    f"(largest |x| is {np.max(np.abs(X)):.3g}); use mode='standard'"
+                )
+            return None
+        return G, Q, qc, np.empty(m, np.int64)
 
     def blas_threads(self):
         """BLAS keeps its threads (the products of a batch are small or BLAS-bound alike)."""
@@ -462,13 +529,19 @@ class EpochTrainer:
         return out
 
     def parameters(self) -> Parameters:
-        """The current parameters (copies)."""
-        return self._arrays(self.net.P)
+        """The current parameters (copies; in Gram mode ``W1`` is built here, a product with ``X``)."""
+        out = self._arrays(self.net.P)
+        if self.mode == "gram":
+            out["W1"] = gram_w1(self.X, out["W1"], self.net.Q, self.net.qc)
+        return out
 
     def state(self) -> dict[str, np.ndarray]:
-        """Everything needed to continue bit for bit (copies): parameters, moments
-        (``v_W1``, ``s_W1``, ...), and the epoch and mini-batch counters."""
-        out = self.parameters()
+        """Everything needed to continue bit for bit (copies): the stored parameters (in Gram
+        mode ``W1`` is then the starting one, and ``gram_Q``, ``gram_qc`` hold its
+        coordinates), moments (``v_W1``, ``s_W1``, ...), and the epoch and mini-batch counters."""
+        out = self._arrays(self.net.P)
+        if self.mode == "gram":
+            out["gram_Q"], out["gram_qc"] = self.net.Q.copy(), self.net.qc.copy()
         for moment, flat in (("v", self.net.V), ("s", self.net.S)):
             if moment in MOMENTS[self.spec.optimizer]:
                 out.update({f"{moment}_{key}": value for key, value in self._arrays(flat).items()})
@@ -478,8 +551,12 @@ class EpochTrainer:
     @classmethod
     def restore(cls, X, Y, state: dict, spec: TrainingSpec) -> EpochTrainer:
         """A trainer that continues from :meth:`state` exactly where the saved one stood."""
-        trainer = cls(X, Y, {k: v for k, v in state.items() if k[0] in "Wb"}, spec)
+        mode = "gram" if "gram_Q" in state else "standard"
+        trainer = cls(X, Y, {k: v for k, v in state.items() if k[0] in "Wb"}, spec, mode=mode)
         net, dims = trainer.net, spec.layer_dims
+        if mode == "gram":
+            net.Q[:] = state["gram_Q"]
+            net.qc[:] = state["gram_qc"]
         for moment, flat in (("v", net.V), ("s", net.S)):
             if moment in MOMENTS[spec.optimizer]:
                 for l in range(1, trainer.L + 1):
