@@ -5,7 +5,8 @@ Every backend is driven through one small interface (``run(n) -> costs``, ``para
 :func:`make_trainer` from the run's :class:`~fastnn.spec.TrainingSpec`: on the numba backend
 the compiled :class:`~fastnn.kernels.engine.Trainer` (full-batch gradient descent of one
 sigmoid unit: Gram mode, the one-hidden-layer loop) or the generic
-:class:`~fastnn.kernels.training.EpochTrainer` (everything else); on the numpy backend
+:class:`~fastnn.kernels.training.EpochTrainer` (everything else, in Gram mode too where it is
+exact: :mod:`fastnn.kernels.gram`); on the numpy backend
 :class:`_ReferenceTrainer` around the reference's ``train_epochs``.
 """
 

@@ -160,10 +160,11 @@ def train(
     print_every : int
         Print the cost every this many epochs and at the last one (0: silent).
     mode : {"auto", "gram", "standard"}
-        The numba engine's layer-1 algorithm for full-batch gradient descent of sigmoid units:
-        ``"gram"`` is exact and far cheaper when there are fewer examples than features;
-        ``"auto"`` chooses by a cost model. Other runs are standard; a forced ``"gram"`` there
-        is a ValueError.
+        The numba engine's layer-1 algorithm for full-batch runs whose step is linear in the
+        gradient (``"gd"`` or ``"momentum"``, with any head, L2, dropout and decay): ``"gram"``
+        works through ``X.T @ X`` (exact, and far cheaper when there are fewer examples than
+        features); ``"auto"`` chooses by a cost model. Other runs (mini-batches, Adam) are
+        standard; a forced ``"gram"`` there is a ValueError saying why.
     checkpoint : path, optional
         Save the run's state, its costs so far and the epoch count there (atomically)
         every ``checkpoint_every`` epochs, at the end, and on Ctrl-C, which then raises

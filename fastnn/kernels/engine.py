@@ -12,7 +12,8 @@ sweep: the planar model's 7 microseconds an iteration), the generic loop
 standard mode, and :func:`_run_large`, driven from Python with NumPy's BLAS, for
 iterations of 1e8 flops and more.
 
-Gram mode (``mode="gram"``), exact for full-batch gradient descent. With ``P = W1 X``,
+Gram mode (``mode="gram"``), exact for full-batch gradient descent (the generic loop has
+its own, for every linear step: :mod:`fastnn.kernels.gram`). With ``P = W1 X``,
 the update ``W1 <- W1 - (lr / m) dZ1 X^T`` gives ``P <- P - (lr / m) dZ1 G`` with
 ``G = X^T X`` (m x m, computed once). When there are fewer examples than features (the
 cat data: 209 x 12288) layer 1 then costs ``n1 m^2`` per iteration instead of
