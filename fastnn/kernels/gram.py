@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnn.kernels._config import reduction
+from fastnn.kernels._config import elementwise, reduction
 from fastnn.kernels.optimizers import _apply
 from fastnn.spec import TrainingSpec
 
@@ -53,6 +53,14 @@ def gram_refusal(spec: TrainingSpec, m: int) -> str | None:
     return None
 
 
+@elementwise
+def _load_p(Q, A, k):
+    """``A[:k] = P``: layer 1's pre-activation, into the activations' buffer (a loop: an
+    array assignment would compile NumPy's broadcasting and its error messages, a second)."""
+    for i in range(k):
+        A[i] = Q[_P * k + i]
+
+
 @reduction
 def _w1_squares(Q, qc, k):
     """``||W1||^2`` from Gram mode's arrays (float64): ``c^2 ||W1_0||^2 + c <P0, M> + <P, M>``."""
@@ -74,10 +82,12 @@ def _gram_step(code, Q, qc, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilo
     P, VP = Q[_P * k : (_P + 1) * k], Q[_VP * k : (_VP + 1) * k]
     M, VM = Q[_M * k : (_M + 1) * k], Q[_VM * k : (_VM + 1) * k]
     GdZ = Q[_GDZ * k : (_GDZ + 1) * k]
-    _apply(code, P, GdZ, VP, VP, 0, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
-    _apply(code, M, dZ1, VM, VM, 0, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
+    # Bounds as variables: a literal (0, 1) would have Numba compile _apply once more for it.
+    start, one = k - k, k - k + 1
+    _apply(code, P, GdZ, VP, VP, start, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
+    _apply(code, M, dZ1, VM, VM, start, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
     c, vc, zero = qc[_C : _C + 1], qc[_VC : _VC + 1], qc[_ZERO : _ZERO + 1]
-    _apply(code, c, zero, vc, vc, 0, 1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
+    _apply(code, c, zero, vc, vc, start, one, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
 
 
 def gram_arrays(X: np.ndarray, W1: np.ndarray, allocate) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

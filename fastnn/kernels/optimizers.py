@@ -93,7 +93,9 @@ def _update(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilo
     if code == _ADAM or code == _SK_ADAM:
         c1 = 1.0 - beta1 ** float(t)  # libm pow, as Python computes the reference's (an integer power rounds otherwise)
         c2 = 1.0 - beta2 ** float(t)
-    _apply(code, P, G, V, S, 0, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
+    # A literal argument (the 0 here) would make Numba compile _apply once more for it.
+    start = n_l2 - n_l2
+    _apply(code, P, G, V, S, start, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
     _apply(code, P, G, V, S, n_l2, P.size, B, 0.0, lr, beta, beta1, beta2, epsilon, c1, c2)
 
 

@@ -29,7 +29,7 @@ from fastnn.kernels._views import view2d
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, _row_sums, constants
 from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
 from fastnn.kernels.engine import MODES, _dummy, choose_mode
-from fastnn.kernels.gram import _GDZ, _P, _gram_step, _w1_squares, gram_arrays, gram_refusal, gram_w1
+from fastnn.kernels.gram import _GDZ, _gram_step, _load_p, _w1_squares, gram_arrays, gram_refusal, gram_w1
 from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
 from fastnn.kernels.products import (
@@ -169,7 +169,7 @@ def _gradient(X, Y, w, net, hp, t):
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
         own_product = l == 1 and (hp.gram or hp.rows)
         if own_product and hp.gram:  # W1 X is kept: P
-            A[:, :] = _view(net.Q, _P * d[1] * B, d[1], B)
+            _load_p(net.Q, net.A, d[1] * B)  # layer 1's activations start the flat A
         elif own_product:  # the examples as rows: W X^T
             gemm(W, X.T, A)
         if l < L:
