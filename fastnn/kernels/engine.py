@@ -84,8 +84,12 @@ def _run(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, z
     # X is passed on its own, never through the list A (A[0] is a placeholder): a read-only X
     # would make every array of the list read-only to Numba's type system.
     L = len(W) - 1
+    n1, m = P.shape
     for it in range(costs.size):
-        A[1][:, :] = P
+        A1 = A[1]
+        for i in range(n1):  # A1 = P, a loop: an array assignment compiles NumPy's broadcasting
+            for j in range(m):
+                A1[i, j] = P[i, j]
         if L > 1:
             _forward_hidden(A[1], b[1], D[1], act, zero, slope)
         for l in range(2, L + 1):
