@@ -204,7 +204,8 @@ def run(
                 raise ValueError(
                     f"cannot resume from {resume}: it was made with {name}={meta.get(key)!r}, this run has {value!r}"
                 )
-        # The mode is part of the saved state (Gram mode keeps P and S): "auto" continues in
+        # The mode is part of the saved state (Gram mode keeps P and S in the classic engine,
+        # gram_Q and gram_qc in the generic loop): "auto" continues in
         # the checkpoint's mode, a forced other one cannot.
         saved_mode = "gram" if "P" in state or "gram_Q" in state else "standard"
         if mode not in ("auto", saved_mode):

@@ -161,9 +161,10 @@ def train(
         Print the cost every this many epochs and at the last one (0: silent).
     mode : {"auto", "gram", "standard"}
         The numba engine's layer-1 algorithm for full-batch runs whose step is linear in the
-        gradient (``"gd"`` or ``"momentum"``, with any head, L2, dropout and decay): ``"gram"``
-        works through ``X.T @ X`` (exact, and far cheaper when there are fewer examples than
-        features); ``"auto"`` chooses by a cost model. Other runs (mini-batches, Adam) are
+        gradient (``"gd"``, ``"momentum"``, ``"sklearn_momentum"``, ``"sklearn_nesterov"``; with
+        any head, L2, dropout and decay): ``"gram"`` works through ``X.T @ X`` (exact, and far
+        cheaper when there are fewer examples than features); ``"auto"`` chooses by a cost
+        model (and never for ``X.T @ X`` above 1 GiB). Other runs (mini-batches, Adam) are
         standard; a forced ``"gram"`` there is a ValueError saying why.
     checkpoint : path, optional
         Save the run's state, its costs so far and the epoch count there (atomically)

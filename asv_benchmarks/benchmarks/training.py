@@ -154,3 +154,33 @@ class TrackMiniBatch:
         return float(fastnn.train(X[:, :6000], Y[:, :6000], dims, num_iterations=1, **kwargs).costs[-1])
 
     track_softmax_cost_after_1_epoch_of_6000.unit = "cost"
+
+
+class TimeGramMomentum:
+    """The cat L-layer model with the course's momentum and L2 0.7 through ``fastnn.train``
+    (the generic loop; Gram mode against standard mode): seconds per call of 50 iterations,
+    and the cost after 300."""
+
+    params = (["gram", "standard"], ["float64", "float32"])
+    param_names = ["mode", "dtype"]
+    timeout = 600
+    number = 1
+    repeat = (1, 3, 60.0)
+
+    def setup(self, mode, dtype):
+        self.X, self.Y, self.params, act, lr = workload("cat_L_layer", np.dtype(dtype))
+        dims = [self.X.shape[0]] + [self.params[f"W{l}"].shape[0] for l in range(1, len(self.params) // 2 + 1)]
+        self.kwargs = dict(
+            layer_dims=dims, hidden_activation=act, learning_rate=lr, optimizer="momentum", l2=0.7, mode=mode
+        )
+        fastnn.train(self.X, self.Y, num_iterations=1, initial_parameters=self.params, **self.kwargs)
+
+    def time_iterations(self, mode, dtype):
+        fastnn.train(self.X, self.Y, num_iterations=50, initial_parameters=self.params, **self.kwargs)
+
+    def track_cost_after_300(self, mode, dtype):
+        """Gram and standard mode agree (float64: within 1e-12; float32: as float32 runs do)."""
+        run = fastnn.train(self.X, self.Y, num_iterations=300, initial_parameters=self.params, **self.kwargs)
+        return float(run.costs[-1])
+
+    track_cost_after_300.unit = "cost"

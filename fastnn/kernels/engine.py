@@ -207,9 +207,16 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
             _descend(b[l], db[l], lr, m_t)
 
 
+#: ``mode="auto"`` keeps to standard mode when ``G`` (``m x m``, float64) would take more bytes.
+GRAM_MAX_BYTES = 1 << 30
+
+
 def choose_mode(n_x: int, m: int, n1: int, num_iterations: int) -> str:
     """``"gram"`` when its multiply-adds (``G`` once, ``n1 m^2`` per iteration, ``W1`` at the
-    end) come to less than 80 % of the standard layer 1's ``2 n1 n_x m`` per iteration."""
+    end) come to less than 80 % of the standard layer 1's ``2 n1 n_x m`` per iteration, and
+    ``G`` fits in :data:`GRAM_MAX_BYTES` (a forced ``mode="gram"`` is not bounded)."""
+    if 8.0 * m * m > GRAM_MAX_BYTES:
+        return "standard"
     standard = 2.0 * n1 * n_x * m * max(num_iterations, 1)
     gram = m * m * n_x + n1 * m * m * max(num_iterations, 1) + n1 * m * n_x
     return "gram" if gram < 0.8 * standard else "standard"

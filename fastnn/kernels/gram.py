@@ -19,8 +19,15 @@ classical and Nesterov momentum; L2, dropout, any head, any learning-rate schedu
 The steps are the optimizer's own kernel (:func:`~fastnn.kernels.optimizers._apply`) on these
 arrays. The arrays live in :class:`~fastnn.kernels.training.Net`: ``Gm`` (``G``), ``Q`` (the
 blocks below, ``n1 m`` entries each), ``qc`` (``c``, its velocity, a zero gradient and
-``||W1_0||^2``, float64) and ``idx`` (the zero-skipping product's workspace,
-:func:`~fastnn.kernels.products._mm_gram`). :func:`gram_refusal` says when the mode is exact.
+``||W1_0||^2``), ``GdZ`` (``dZ1 G``, in the data's dtype) and ``idx`` (the zero-skipping
+product's workspace, :func:`~fastnn.kernels.products._mm_gram`).
+
+``Q`` and ``qc`` are float64 in float32 runs too. ``P`` is stepped in place every iteration
+by increments far smaller than itself (``X`` enters it once per feature, ``W1`` does not):
+in float32 its rounding would add up, step after step, to 2e-4 of the cost after 300
+iterations of the cat model with momentum (raw pixels), against 6e-8 in standard mode, where
+``W1`` is rounded and ``W1 X`` computed afresh. In float64 the accumulation stays at the
+level of the standard mode's (a few 1e-16). :func:`gram_refusal` says when the mode is exact.
 Adam is not (its step divides by a root of squared gradients, entry by entry of ``W1``).
 """
 
@@ -36,9 +43,9 @@ from fastnn.spec import TrainingSpec
 LINEAR_OPTIMIZERS = ("gd", "momentum", "sklearn_momentum", "sklearn_nesterov")
 
 #: The blocks of ``Net.Q``, in order, each ``n1 x m``: ``P = W1 X``, its velocity, ``M``,
-#: its velocity, ``P0 = W1_0 X``, and ``dZ1 G``.
-BLOCKS = ("P", "VP", "M", "VM", "P0", "GdZ")
-_P, _VP, _M, _VM, _P0, _GDZ = range(len(BLOCKS))
+#: its velocity, and ``P0 = W1_0 X``.
+BLOCKS = ("P", "VP", "M", "VM", "P0")
+_P, _VP, _M, _VM, _P0 = range(len(BLOCKS))
 #: The entries of ``Net.qc``: ``c``, its velocity, a zero (``c``'s raw gradient), ``||W1_0||^2``.
 _C, _VC, _ZERO, _W0_SQUARES = range(4)
 
@@ -75,13 +82,13 @@ def _w1_squares(Q, qc, k):
 
 
 @reduction
-def _gram_step(code, Q, qc, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon):
-    """The step of optimizer ``code`` (linear) on ``P`` (raw gradient ``dZ1 G``, in its
-    block), on ``M`` (raw gradient ``dZ1``, the ``k = n1 m`` entries of the flat ``dZ1``) and
-    on ``c`` (raw gradient 0); every one of them carries the L2 term."""
+def _gram_step(code, Q, qc, GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon):
+    """The step of optimizer ``code`` (linear) on ``P`` (raw gradient ``GdZ``, ``dZ1 G``), on
+    ``M`` (raw gradient ``dZ1``; both flat, ``k = n1 m`` entries) and on ``c`` (raw gradient
+    0); every one of them carries the L2 term. In float64 (``Q``, ``qc``) whatever the data's
+    dtype."""
     P, VP = Q[_P * k : (_P + 1) * k], Q[_VP * k : (_VP + 1) * k]
     M, VM = Q[_M * k : (_M + 1) * k], Q[_VM * k : (_VM + 1) * k]
-    GdZ = Q[_GDZ * k : (_GDZ + 1) * k]
     # Bounds as variables: a literal (0, 1) would have Numba compile _apply once more for it.
     start, one = k - k, k - k + 1
     _apply(code, P, GdZ, VP, VP, start, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
@@ -90,27 +97,28 @@ def _gram_step(code, Q, qc, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilo
     _apply(code, c, zero, vc, vc, start, one, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
 
 
-def gram_arrays(X: np.ndarray, W1: np.ndarray, allocate) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(G, Q, qc)`` at the start of a run from ``W1_0``: ``G = X^T X``, ``P = P0 = W1_0 X``,
-    ``M`` and the velocities zero, ``c = 1``. ``allocate(size, dtype, fill)`` makes the flat
-    ``Q`` (aligned). ``G`` may hold inf: the caller checks."""
+def gram_arrays(X: np.ndarray, W1: np.ndarray, allocate) -> tuple[np.ndarray, ...]:
+    """``(G, Q, qc, GdZ)`` at the start of a run from ``W1_0``: ``G = X^T X`` (in the data's
+    dtype, may hold inf: the caller checks), ``P = P0 = W1_0 X`` (float64), ``M`` and the
+    velocities zero, ``c = 1``, and room for ``dZ1 G``. ``allocate(size, dtype, fill)`` makes
+    the flat arrays (aligned)."""
     n1, m = W1.shape[0], X.shape[1]
     k = n1 * m
     with np.errstate(over="ignore", invalid="ignore"):
         G = X.T @ X
-    Q = allocate(len(BLOCKS) * k, X.dtype, 0)
-    P0 = W1 @ X
+    Q = allocate(len(BLOCKS) * k, np.float64, 0)
+    P0 = W1.astype(np.float64) @ X
     Q[_P * k : (_P + 1) * k] = P0.reshape(-1)
     Q[_P0 * k : (_P0 + 1) * k] = P0.reshape(-1)
     qc = np.zeros(4)
     qc[_C] = 1.0
     qc[_W0_SQUARES] = float(np.sum(np.square(W1.astype(np.float64))))
-    return G, Q, qc
+    return G, Q, qc, allocate(k, X.dtype, 0)
 
 
 def gram_w1(X: np.ndarray, W1_0: np.ndarray, Q: np.ndarray, qc: np.ndarray) -> np.ndarray:
-    """``W1 = c W1_0 + M X^T`` (a new array of ``W1_0``'s dtype)."""
+    """``W1 = c W1_0 + M X^T`` (in float64, returned in ``W1_0``'s dtype)."""
     n1, m = W1_0.shape[0], X.shape[1]
     k = n1 * m
     M = Q[_M * k : (_M + 1) * k].reshape(n1, m)
-    return (W1_0.dtype.type(qc[_C]) * W1_0 + M @ X.T).astype(W1_0.dtype, copy=False)
+    return (qc[_C] * W1_0.astype(np.float64) + M @ X.T).astype(W1_0.dtype, copy=False)

@@ -29,7 +29,7 @@ from fastnn.kernels._views import view2d
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, _row_sums, constants
 from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
 from fastnn.kernels.engine import MODES, _dummy, choose_mode
-from fastnn.kernels.gram import _GDZ, _gram_step, _load_p, _w1_squares, gram_arrays, gram_refusal, gram_w1
+from fastnn.kernels.gram import _gram_step, _load_p, _w1_squares, gram_arrays, gram_refusal, gram_w1
 from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
 from fastnn.kernels.products import (
@@ -169,7 +169,7 @@ def _gradient(X, Y, w, net, hp, t):
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
         own_product = l == 1 and (hp.gram or hp.rows)
         if own_product and hp.gram:  # W1 X is kept: P
-            _load_p(net.Q, net.A, d[1] * B)  # layer 1's activations start the flat A
+            _load_p(net.Q, net.A[net.a_off[1] :], d[1] * B)
         elif own_product:  # the examples as rows: W X^T
             gemm(W, X.T, A)
         if l < L:
@@ -204,7 +204,7 @@ def _gradient(X, Y, w, net, hp, t):
         A_prev = X if l == 1 else _view(net.A, net.a_off[l - 1], d[l - 1], B)
         if l == 1 and (hp.gram or hp.rows):
             if hp.gram:  # dZ G, P's raw gradient (M's is dZ)
-                _mm_gram(dZ, net.Gm, _view(net.Q, _GDZ * d[1] * B, d[1], B), net.idx)
+                _mm_gram(dZ, net.Gm, _view(net.GdZ, 0, d[1], B), net.idx)
             else:  # dZ X, X the examples as rows
                 _mm(dZ, X, dW)
             if not (l == L or dropout):
@@ -247,7 +247,8 @@ def _step(X, Y, w, net, hp, lr, t):
     if hp.gram:  # W1 through its Gram-mode coordinates, the rest of the parameters as they are
         d, b = net.dims, Y.shape[1]
         k, w1 = d[1] * b, d[1] * d[0]
-        _gram_step(hp.opt, net.Q, net.qc, net.dZ[:k], k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
+        dZ1 = net.dZ[net.a_off[1] : net.a_off[1] + k]
+        _gram_step(hp.opt, net.Q, net.qc, net.GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
         P, G, V, S = net.P[w1:], net.G[w1:], net.V[w1:], net.S[w1:]
         _update(hp.opt, P, G, V, S, net.n_w - w1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
     else:
@@ -325,9 +326,9 @@ def _working_copy(a: np.ndarray) -> np.ndarray:
 #: The flat buffers of a run, and the offsets of each layer in them (layer ``l``'s weights
 #: ``P[w_off[l] : ...]``, shape ``(n_l, n_{l-1})``; all weights come first, then all biases,
 #: so L2 and each update cover one contiguous range; ``A``, ``D``, ``M``, ``dZ`` hold
-#: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``; ``Gm``, ``Q``, ``qc``
-#: and ``idx``: Gram mode's arrays, :mod:`fastnn.kernels.gram`, placeholders otherwise).
-Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT w wb Gm Q qc idx")
+#: ``(n_l, B)`` per layer from ``a_off[l]``, for the largest batch ``B``; ``Gm``, ``Q``, ``qc``,
+#: ``GdZ`` and ``idx``: Gram mode's arrays, :mod:`fastnn.kernels.gram`, placeholders otherwise).
+Net = namedtuple("Net", "P G V S dims w_off b_off n_w A D D1 M dZ a_off Xb Yb XT w wb Gm Q qc GdZ idx")
 
 
 class EpochTrainer:
@@ -435,7 +436,17 @@ class EpochTrainer:
             if sample_weight is None
             else _working_copy(np.ascontiguousarray(sample_weight, dtype=dtype)),
             np.ones(B if sample_weight is not None and gathers else 1, dtype),
-            *(gram if gram else (_dummy(dtype), _aligned(1, dtype, 0), np.zeros(4), np.empty(1, np.int64))),
+            *(
+                gram
+                if gram
+                else (
+                    _dummy(dtype),
+                    _aligned(1, np.float64, 0),
+                    np.zeros(4),
+                    _aligned(1, dtype, 0),
+                    np.empty(1, np.int64),
+                )
+            ),
         )
         if spec.keep_prob < 1 and spec.dropout_stream == "course":  # drawn once, reused (full batch)
             for l, mask in enumerate(course_masks(dims, m, spec.keep_prob, spec.dropout_seed, dtype), start=1):
@@ -477,7 +488,7 @@ class EpochTrainer:
             self.flops_per_iteration += 2.0 * dims[1] * m * m - 6.0 * dims[1] * dims[0] * m
 
     def _gram(self, X, W1, spec, mode, special, expected_iterations):
-        """Gram mode's arrays ``(Gm, Q, qc, idx)`` when ``mode`` asks for it and it is exact
+        """Gram mode's arrays ``(Gm, Q, qc, GdZ, idx)`` when ``mode`` asks for it and it is exact
         (``special``: rows or sample weights, the estimators' runs, which never are), else None."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -492,7 +503,7 @@ class EpochTrainer:
         if mode == "auto" and choose_mode(dims[0], m, dims[1], expected_iterations) != "gram":
             return None
         W1 = np.ascontiguousarray(W1, X.dtype)
-        G, Q, qc = gram_arrays(X, W1, _aligned)
+        G, Q, qc, GdZ = gram_arrays(X, W1, _aligned)
         if not np.isfinite(G).all():  # entries of X near 1e154 and beyond: X itself is finite
             if mode == "gram":
                 raise ValueError(
@@ -500,7 +511,7 @@ class EpochTrainer:
                     f"(largest |x| is {np.max(np.abs(X)):.3g}); use mode='standard'"
                 )
             return None
-        return G, Q, qc, np.empty(m, np.int64)
+        return G, Q, qc, GdZ, np.empty(m, np.int64)
 
     def blas_threads(self):
         """BLAS keeps its threads (the products of a batch are small or BLAS-bound alike)."""
@@ -537,8 +548,9 @@ class EpochTrainer:
 
     def state(self) -> dict[str, np.ndarray]:
         """Everything needed to continue bit for bit (copies): the stored parameters (in Gram
-        mode ``W1`` is then the starting one, and ``gram_Q``, ``gram_qc`` hold its
-        coordinates), moments (``v_W1``, ``s_W1``, ...), and the epoch and mini-batch counters."""
+        mode ``W1`` is then the starting one, ``gram_Q``, ``gram_qc`` hold its coordinates, and
+        the stored moments of ``W1``, never stepped, stay zero), moments (``v_W1``, ``s_W1``,
+        ...), and the epoch and mini-batch counters."""
         out = self._arrays(self.net.P)
         if self.mode == "gram":
             out["gram_Q"], out["gram_qc"] = self.net.Q.copy(), self.net.qc.copy()
