@@ -1,9 +1,11 @@
 """Time to the first trained model, with a cold and with a warm kernel cache.
 
 Each measurement is a fresh Python process (so nothing is compiled in memory) that imports
-fastnn and trains on the numba backend either the course's planar model for 10 iterations
-(the classic engine) or a softmax network with Adam, mini-batches, L2 and dropout for 2
-epochs (the generic loop), and also times ``fastnn.warmup()`` (every kernel, both dtypes). The cold runs use an empty
+fastnn and trains on the numba backend the course's planar model for 10 iterations (the
+classic engine), a network of the cat model's shape (more features than examples: Gram mode of
+the classic engine, the course's L-layer model) for 10, or a softmax network with Adam,
+mini-batches, L2 and dropout for 2 epochs (the generic loop), and also times
+``fastnn.warmup()`` (every kernel, both dtypes). The cold runs use an empty
 ``NUMBA_CACHE_DIR``; the warm runs reuse the cache the cold run filled.
 
     .venv/bin/python scripts/compile_latency.py
@@ -25,6 +27,11 @@ from fastnn.datasets import load_planar_dataset
 X, Y = load_planar_dataset()
 if sys.argv[1] == "classic":
     fastnn.train(X, Y, [2, 4, 1], hidden_activation="tanh", learning_rate=1.2, num_iterations=10, backend="numba")
+elif sys.argv[1] == "gram":  # the cat model's shape: more features than examples
+    import numpy as np
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((3000, 60)), (rng.random((1, 60)) < 0.5).astype(float)
+    fastnn.train(X, Y, [3000, 20, 7, 5, 1], num_iterations=10, backend="numba")
 else:
     fastnn.train(X, Y, [2, 8, 4, 2], loss="categorical_crossentropy", optimizer="adam", learning_rate=0.01,
                  batch_size=64, l2=0.1, keep_prob=0.9, num_iterations=2, backend="numba")
@@ -34,6 +41,7 @@ print(json.dumps({"first_model": first, "warmup_all": fastnn.warmup()}))
 
 MODELS = {
     "classic": "planar [2, 4, 1], 10 it. (classic engine)",
+    "gram": "cat-shaped [3000, 20, 7, 5, 1], 60 examples, 10 it. (classic engine, Gram mode)",
     "generic": "softmax, Adam, batch 64, L2, dropout (generic loop)",
 }
 
