@@ -31,7 +31,7 @@ elif sys.argv[1] == "gram":  # the cat model's shape: more features than example
     import numpy as np
     rng = np.random.default_rng(0)
     X, Y = rng.random((3000, 60)), (rng.random((1, 60)) < 0.5).astype(float)
-    fastnn.train(X, Y, [3000, 20, 7, 5, 1], num_iterations=10, backend="numba")
+    fastnn.train(X, Y, [3000, 20, 7, 5, 1], num_iterations=10, backend="numba", mode="gram")
 else:
     fastnn.train(X, Y, [2, 8, 4, 2], loss="categorical_crossentropy", optimizer="adam", learning_rate=0.01,
                  batch_size=64, l2=0.1, keep_prob=0.9, num_iterations=2, backend="numba")

@@ -138,15 +138,19 @@ def test_auto_keeps_a_large_gram_matrix_out():
     assert choose_mode(n_x=10**7, m=largest + 1, n1=20, num_iterations=1000) == "standard"
 
 
-def test_stop_on_nonfinite_returns_the_last_finite_parameters():
-    """``on_nonfinite="stop"`` rebuilds the last finite epoch from a saved Gram-mode state."""
+def test_stop_on_nonfinite_returns_the_last_finite_parameters(tmp_path):
+    """``on_nonfinite="stop"`` rebuilds the last finite epoch from a saved Gram-mode state
+    (chunks of 3 epochs: one taken after a few steps, not only the starting one)."""
     X, Y = problem("squared_error", 1, n_x=40, m=23)
     X *= 30  # diverges in a few epochs
     kw = {"loss": "squared_error", "hidden_activation": "identity", "optimizer": "momentum", "learning_rate": 0.1}
     with pytest.warns(RuntimeWarning, match="training diverged"):
-        stopped = fastnn.train(X, Y, [40, 6, 1], num_iterations=400, mode="gram", on_nonfinite="stop", l2=0.1, **kw)
+        stopped = fastnn.train(
+            X, Y, [40, 6, 1], num_iterations=400, mode="gram", on_nonfinite="stop", l2=0.1,
+            checkpoint=tmp_path / "c.npz", checkpoint_every=3, **kw,
+        )  # fmt: skip
     n = stopped.costs.size
-    assert 1 < n < 400 and np.all(np.isfinite(stopped.costs))
+    assert 4 < n < 400 and np.all(np.isfinite(stopped.costs))
     # The parameters at which the last finite cost was computed: those after n - 1 epochs.
     again = fastnn.train(X, Y, [40, 6, 1], num_iterations=n - 1, mode="gram", l2=0.1, **kw)
     np.testing.assert_array_equal(again.costs, stopped.costs[: n - 1])
@@ -164,18 +168,30 @@ def test_gram_matrix_overflow():
     assert EpochTrainer(X, Y, params, spec, mode="auto", expected_iterations=100).mode == "standard"
 
 
-def test_float32_accumulates_in_float64_on_the_cat_model(cat_data):
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"optimizer": "gd"},  # the classic engine's Gram mode (the course's L-layer model)
+        {"optimizer": "momentum", "l2": 0.7},  # the generic loop's
+    ],
+)
+def test_float32_accumulates_in_float64_on_the_cat_model(cat_data, extra):
     """``P = W1 X`` is stepped in place by increments far below its size (12,288 features):
-    kept in float32 its roundings add up, to 2e-4 of the cost after 300 iterations of the cat
-    model with momentum, against 6e-8 in standard mode. So the float32 run in Gram mode must
-    stay as close to the float64 run as the float32 run in standard mode does (within 4x)."""
+    in float32 its roundings add up. After 300 iterations of the cat model the median relative
+    error of the float32 costs against the float64 run was 1.3e-3 with gradient descent and
+    2e-4 with momentum and L2, against 3e-8 and 6e-8 in standard mode. So the float32 run in
+    Gram mode must stay as close to the float64 run as the float32 run in standard mode does
+    (within 4x)."""
     X, train_y, _, _ = cat_data
     dims = [X.shape[0], 20, 7, 5, 1]
     params = initialize_parameters(dims, "lecun", 1, np.float64)
-    kw = {"layer_dims": dims, "learning_rate": 0.0075, "optimizer": "momentum", "l2": 0.7}
+    kw = {"layer_dims": dims, "learning_rate": 0.0075, **extra}
     truth = fastnn.train(X, train_y, num_iterations=300, initial_parameters=params, mode="gram", **kw)
     errors = {}
     for mode in ("gram", "standard"):
         run = fastnn.train(X, train_y, num_iterations=300, initial_parameters=params, mode=mode, dtype="float32", **kw)
-        errors[mode] = np.max(np.abs(run.costs / truth.costs - 1))
+        errors[mode] = np.median(np.abs(run.costs / truth.costs - 1))
+        W1, W1_truth = run.parameters["W1"], truth.parameters["W1"]
+        errors[f"{mode} W1"] = np.max(np.abs(W1 - W1_truth)) / np.max(np.abs(W1_truth))
     assert 0 < errors["gram"] <= 4 * errors["standard"], errors
+    assert 0 < errors["gram W1"] <= 4 * errors["standard W1"], errors

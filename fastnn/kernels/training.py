@@ -567,6 +567,11 @@ class EpochTrainer:
         trainer = cls(X, Y, {k: v for k, v in state.items() if k[0] in "Wb"}, spec, mode=mode)
         net, dims = trainer.net, spec.layer_dims
         if mode == "gram":
+            if state["gram_Q"].size != net.Q.size:
+                raise ValueError(
+                    f"a Gram-mode state of {state['gram_Q'].size} entries, for a run that keeps {net.Q.size}: it "
+                    "was written by another version of fastnn; start the run again"
+                )
             net.Q[:] = state["gram_Q"]
             net.qc[:] = state["gram_qc"]
         for moment, flat in (("v", net.V), ("s", net.S)):
