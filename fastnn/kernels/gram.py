@@ -25,7 +25,7 @@ product's workspace, :func:`~fastnn.kernels.products._mm_gram`).
 ``Q`` and ``qc`` are float64 in float32 runs too. ``P`` is stepped in place every iteration
 by increments far smaller than itself (``X`` enters it once per feature, ``W1`` does not):
 in float32 its rounding would add up, step after step, to 2e-4 of the cost after 300
-iterations of the cat model with momentum (raw pixels), against 6e-8 in standard mode, where
+iterations of the cat model with momentum and L2, against 6e-8 in standard mode, where
 ``W1`` is rounded and ``W1 X`` computed afresh. In float64 the accumulation stays at the
 level of the standard mode's (a few 1e-16). :func:`gram_refusal` says when the mode is exact.
 Adam is not (its step divides by a root of squared gradients, entry by entry of ``W1``).
@@ -63,7 +63,8 @@ def gram_refusal(spec: TrainingSpec, m: int) -> str | None:
 @elementwise
 def _load_p(Q, A, k):
     """``A[:k] = P``: layer 1's pre-activation, into the activations' buffer (a loop: an
-    array assignment would compile NumPy's broadcasting and its error messages, a second)."""
+    array assignment would compile NumPy's broadcasting and its error messages: about a
+    second of compile time)."""
     for i in range(k):
         A[i] = Q[_P * k + i]
 
