@@ -195,3 +195,17 @@ def test_float32_accumulates_in_float64_on_the_cat_model(cat_data, extra):
         errors[f"{mode} W1"] = np.max(np.abs(W1 - W1_truth)) / np.max(np.abs(W1_truth))
     assert 0 < errors["gram"] <= 4 * errors["standard"], errors
     assert 0 < errors["gram W1"] <= 4 * errors["standard W1"], errors
+
+
+def test_bad_mode_and_foreign_state_are_refused():
+    X, Y = problem("binary_crossentropy", 1, n_x=40, m=23)
+    params = initialize_parameters([40, 5, 1], "he", 1, X.dtype)
+    spec = spec_of((40, 5, 1), optimizer="momentum")
+    with pytest.raises(ValueError, match=r"^mode must be one of \('auto', 'gram', 'standard'\), got 'fast'$"):
+        EpochTrainer(X, Y, params, spec, mode="fast")
+    trainer = EpochTrainer(X, Y, params, spec, mode="gram")
+    trainer.run(2)
+    state = trainer.state()
+    state["gram_Q"] = state["gram_Q"][: -5 * 23]  # a state written for another layout
+    with pytest.raises(ValueError, match="a Gram-mode state of .* entries, for a run that keeps .*: it was written"):
+        EpochTrainer.restore(X, Y, state, spec)
