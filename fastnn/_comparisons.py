@@ -140,6 +140,36 @@ def update(shape, dtype):
     return _warm({"numpy": lambda: W - lr * (dW / m), "numba": lambda: _descend(wf, gf, lr, m)})
 
 
+def optimizer_step(name: str):
+    """One step of optimizer ``name`` on one ``(n, m)`` parameter array: the reference's
+    :func:`~fastnn.reference.optimizers.step` (new arrays, mean gradient) against the update
+    training runs (:func:`fastnn.kernels.optimizers._update`: in place on the flat arrays, from
+    the raw gradient sum). Both with L2; the step count stays at 10 (Adam's bias correction)."""
+
+    def make(shape, dtype):
+        from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
+        from fastnn.reference.optimizers import init_state, step
+        from fastnn.spec import TrainingSpec
+
+        d = _data(shape, dtype)
+        spec = TrainingSpec((shape[1], shape[0]), optimizer=name, dtype=np.dtype(dtype).name)
+        B, l2, lr = 200.0, 0.1, 0.001
+        P, G = d["Z"].copy(), d["dA"]
+        state = {**init_state({"W1": P}, spec), "t": 9}
+        grads = {"dW1": G / B + (l2 / B) * P}
+        flat = [_flat(a) for a in (P.copy(), G, np.zeros_like(P), np.zeros_like(P))]
+        code = OPTIMIZER_CODES[name]
+        args = (P.size, B, l2 / B, lr, spec.beta, spec.beta1, spec.beta2, spec.epsilon, 10)
+        return _warm(
+            {
+                "numpy": lambda: step({"W1": P}, grads, state, spec, lr),
+                "numba": lambda: _update(code, *flat, *args),
+            }
+        )
+
+    return make
+
+
 COMPARISONS: dict[str, Callable] = {
     **{f"{name}": activation(name) for name in R.ACTIVATIONS},
     **{f"{name}_backward": derivative(name) for name in R.DERIVATIVES},
@@ -147,4 +177,5 @@ COMPARISONS: dict[str, Callable] = {
     **{f"backward_{name}": backward(name) for name in R.DERIVATIVES},
     "sigmoid_cross_entropy": output,
     "update_parameters": update,
+    **{f"{name}_step": optimizer_step(name) for name in ("momentum", "adam", "sklearn_adam")},
 }

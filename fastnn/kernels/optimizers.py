@@ -38,32 +38,36 @@ def _apply(code, p, g_raw, v, s, lo, hi, B, l2_over_b, lr, beta, beta1, beta2, e
     f = p.dtype.type
     B_, l2_b, lr_, beta_, beta1_, beta2_, eps = f(B), f(l2_over_b), f(lr), f(beta), f(beta1), f(beta2), f(epsilon)
     rest, rest1, rest2 = f(1.0 - beta), f(1.0 - beta1), f(1.0 - beta2)
+    # Slices, then indices from 0: an index from a variable start could be negative, and
+    # Numba's wraparound for it keeps LLVM from vectorizing (Adam: 3.4x slower).
+    p, g_raw, v, s = p[lo:hi], g_raw[lo:hi], v[lo:hi], s[lo:hi]
+    n = hi - lo
     if code == _GD:
-        for i in range(lo, hi):
+        for i in range(n):
             g = g_raw[i] / B_ + l2_b * p[i]
             p[i] = p[i] - lr_ * g
         return
     if code == _MOMENTUM:
-        for i in range(lo, hi):
+        for i in range(n):
             g = g_raw[i] / B_ + l2_b * p[i]
             v[i] = beta_ * v[i] + rest * g
             p[i] = p[i] - lr_ * v[i]
         return
     if code == _SK_MOMENTUM:
-        for i in range(lo, hi):
+        for i in range(n):
             g = g_raw[i] / B_ + l2_b * p[i]
             v[i] = beta_ * v[i] - lr_ * g
             p[i] = p[i] + v[i]
         return
     if code == _SK_NESTEROV:
-        for i in range(lo, hi):
+        for i in range(n):
             g = g_raw[i] / B_ + l2_b * p[i]
             v[i] = beta_ * v[i] - lr_ * g
             p[i] = p[i] + (beta_ * v[i] - lr_ * g)
         return
     if code == _ADAM:  # the course's: corrected moments, epsilon outside the corrected root
         c1_, c2_ = f(c1), f(c2)
-        for i in range(lo, hi):
+        for i in range(n):
             g = g_raw[i] / B_ + l2_b * p[i]
             v[i] = beta1_ * v[i] + rest1 * g
             s[i] = beta2_ * s[i] + rest2 * (g * g)
@@ -71,7 +75,7 @@ def _apply(code, p, g_raw, v, s, lo, hi, B, l2_over_b, lr, beta, beta1, beta2, e
         return
     if code == _SK_ADAM:  # scikit-learn's: the correction folded into the step, epsilon on the raw root
         lr_t = f(lr * math.sqrt(c2) / c1)
-        for i in range(lo, hi):
+        for i in range(n):
             g = g_raw[i] / B_ + l2_b * p[i]
             v[i] = beta1_ * v[i] + rest1 * g
             s[i] = beta2_ * s[i] + rest2 * (g * g)
