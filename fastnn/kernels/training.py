@@ -149,7 +149,7 @@ def _batch_views(net, hp, n_x, n_y, size):
     return Xb, _view(net.Yb, 0, n_y, size)
 
 
-@_engine
+@inlined
 def _gradient(X, Y, w, net, hp, t):
     """Forward and backward on one batch (``X``: its ``B`` columns, or with ``hp.rows`` its
     ``B`` rows, the first layer's products then reading ``X.T`` by BLAS; ``Y``: its ``B`` columns; ``w``: its sample
@@ -227,7 +227,7 @@ def _gradient(X, Y, w, net, hp, t):
     return cost
 
 
-@_engine
+@inlined
 def _step(X, Y, w, net, hp, lr, t):
     """One mini-batch: :func:`_gradient`, then the update of every parameter. Returns the
     batch's term of the epoch cost (float64, not divided by ``m``). With sample weights the
@@ -258,7 +258,10 @@ def _step(X, Y, w, net, hp, lr, t):
 
 @_engine
 def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
-    """``costs.size`` epochs from epoch ``epoch0`` and mini-batch count ``t0``; returns the new count."""
+    """``costs.size`` epochs from epoch ``epoch0`` and mini-batch count ``t0``; returns the new count.
+
+    One call site of :func:`_step` (inlined here, with :func:`_gradient`), the full batch
+    included: each call site would be a copy of the whole step to compile."""
     m = X.shape[1]
     B = min(hp.batch, m)
     n_x, n_y = X.shape[0], Y.shape[0]
@@ -267,20 +270,20 @@ def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
         epoch = epoch0 + i
         lr = _epoch_lr(hp.decay, hp.lr, hp.decay_rate, hp.decay_interval, epoch)
         total = 0.0
-        if B == m:  # full batch: the examples in order, no gather
-            total += _step(X, Y, net.w, net, hp, lr, t)
-            t += 1
-        else:
-            if hp.shuffle_seed >= 0:
-                _epoch_permutation(hp.shuffle_seed, epoch, perm, key)
-            for start in range(0, m, B):
-                size = min(B, m - start)
+        if B < m and hp.shuffle_seed >= 0:
+            _epoch_permutation(hp.shuffle_seed, epoch, perm, key)
+        for start in range(0, m, B):
+            size = min(B, m - start)
+            if B == m:  # full batch: the examples in order, no gather
+                Xb, Yb, wb = X, Y, net.w
+            else:
                 Xb, Yb = _batch_views(net, hp, n_x, n_y, size)
                 _gather(net.XT, Y, perm, start, Xb, Yb, hp.rows)
+                wb = net.wb[:size]
                 if hp.weighted:
-                    _gather_weights(net.w, perm, start, net.wb[:size])
-                total += _step(Xb, Yb, net.wb[:size], net, hp, lr, t)
-                t += 1
+                    _gather_weights(net.w, perm, start, wb)
+            total += _step(Xb, Yb, wb, net, hp, lr, t)
+            t += 1
         costs[i] = total / m
     return t
 
