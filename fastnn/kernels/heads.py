@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels._config import elementwise, inlined, reduction
 from fastnn.kernels._vmath import exp_nonpositive, math_constants
 from fastnn.kernels.activations import _prepare, _row_sum
 from fastnn.spec import LOSSES
@@ -269,7 +269,7 @@ def _weigh(code, A, Y, dZ, db, w, clip):
     return total
 
 
-@elementwise
+@inlined
 def _head(code, Z, b, Y, dZ, db, clip):
     """The head of ``code`` (:data:`HEAD_CODES`); an unknown code raises, never falls through.
     ``clip``: 0 for the exact loss, else the probability clip of scikit-learn's log-loss

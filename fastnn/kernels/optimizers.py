@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from fastnn._typing import Parameters
-from fastnn.kernels._config import elementwise
+from fastnn.kernels._config import elementwise, inlined
 from fastnn.reference.optimizers import MOMENTS
 from fastnn.reference.optimizers import init_state as init_state
 from fastnn.spec import OPTIMIZERS, TrainingSpec
@@ -84,7 +84,7 @@ def _apply(code, p, g_raw, v, s, lo, hi, B, l2_over_b, lr, beta, beta1, beta2, e
     raise ValueError("unknown optimizer code")
 
 
-@elementwise
+@inlined
 def _update(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t):
     """One step of optimizer ``code`` on the flat arrays ``P``, ``G`` (and the moments ``V``,
     ``S`` it keeps; unused ones may be any array), ``t`` the 1-based step count (Adam's bias

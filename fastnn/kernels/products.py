@@ -8,7 +8,7 @@ skips the zeros of a sparse ``dZ1`` (:func:`_mm_gram`).
 from __future__ import annotations
 
 from fastnn.kernels._blas import gemm
-from fastnn.kernels._config import dot_products, elementwise, reduction
+from fastnn.kernels._config import dot_products, elementwise, inlined, reduction
 from fastnn.kernels.activations import _RELU, _activate, _derivative, _derive, _forward_hidden
 
 _engine = reduction
@@ -143,13 +143,13 @@ _relu_forward_product = _product_kernel(_FORWARD, _RELU)
 _relu_backward_product = _product_kernel(_BACKWARD, _RELU)
 
 
-@elementwise
+@inlined
 def _mm(A, B, out):
     """``out = A @ B`` (the product, entries as they are)."""
     _plain_product(A, B, out, out, out, out, 0.0, 0.0)
 
 
-@elementwise
+@inlined
 def _mm_forward(W, A_prev, Z, b, D, act, zero, slope):
     """A hidden layer's forward step, ``A = g(W A_prev + b)`` into ``Z`` (and ``D = g'(Z)``
     for sigmoid and tanh). ReLU is applied by the product as it writes (:func:`_product_kernel`,
@@ -162,7 +162,7 @@ def _mm_forward(W, A_prev, Z, b, D, act, zero, slope):
         _forward_hidden(Z, b, D, act, zero, slope)
 
 
-@elementwise
+@inlined
 def _mm_backward(W, dZ, dA_prev, A_prev, D, act, zero, slope):
     """``dZ_prev = (W^T dZ) g'(Z_prev)`` into ``dA_prev``: for ReLU the product applies the
     derivative as it writes (:func:`_product_kernel`), the others take their own pass. ``db`` is
@@ -175,14 +175,14 @@ def _mm_backward(W, dZ, dA_prev, A_prev, D, act, zero, slope):
         _derivative(dA_prev, A_prev, D, act, zero, slope)
 
 
-@_engine
+@inlined
 def _mm_nt(A, B, out):
     """``out = A @ B.T`` (a sum over the examples for each entry): :func:`_mm_nt_db` without
     the row sums."""
     _products_nt(A, B, out, out, False)
 
 
-@_engine
+@inlined
 def _mm_nt_db(A, B, out, db):
     """``out = A @ B.T`` and ``db = sum(A, axis=1)`` (float64 sums): a layer's ``dW`` and
     ``db`` from its ``dZ`` in one pass over the examples."""
@@ -244,7 +244,7 @@ def _products_nt(A, B, out, db, sums):
             out[i, p1] = c01
 
 
-@_engine
+@inlined
 def _mm_tn(A, B, out):
     """``out = A.T @ B``: :func:`_mm` on the transposed view (no copy)."""
     _mm(A.T, B, out)
