@@ -4,7 +4,9 @@ Each measurement is a fresh Python process (so nothing is compiled in memory) th
 fastnn and trains on the numba backend the course's planar model for 10 iterations (the
 classic engine), a network of the cat model's shape (more features than examples: Gram mode of
 the classic engine, the course's L-layer model) for 10, or a softmax network with Adam,
-mini-batches, L2 and dropout for 2 epochs (the generic loop), and also times
+mini-batches, L2 and dropout for 2 epochs (the generic loop), or fits ``fastnn.sklearn``'s
+``MLPClassifier`` for 2 epochs on the planar data (the estimators' loop; needs the ``sklearn``
+extra), and also times
 ``fastnn.warmup()`` (every kernel, both dtypes). The cold runs use an empty
 ``NUMBA_CACHE_DIR``; the warm runs reuse the cache the cold run filled.
 
@@ -32,6 +34,9 @@ elif sys.argv[1] == "gram":  # the cat model's shape: more features than example
     rng = np.random.default_rng(0)
     X, Y = rng.random((3000, 60)), (rng.random((1, 60)) < 0.5).astype(float)
     fastnn.train(X, Y, [3000, 20, 7, 5, 1], num_iterations=10, backend="numba", mode="gram")
+elif sys.argv[1] == "estimator":  # scikit-learn's defaults but the layers: Adam, batch "auto"
+    from fastnn.sklearn import MLPClassifier
+    MLPClassifier((5, 2), max_iter=2).fit(X.T, Y.ravel())
 else:
     fastnn.train(X, Y, [2, 8, 4, 2], loss="categorical_crossentropy", optimizer="adam", learning_rate=0.01,
                  batch_size=64, l2=0.1, keep_prob=0.9, num_iterations=2, backend="numba")
@@ -43,6 +48,7 @@ MODELS = {
     "classic": "planar [2, 4, 1], 10 it. (classic engine)",
     "gram": "cat-shaped [3000, 20, 7, 5, 1], 60 examples, 10 it. (classic engine, Gram mode)",
     "generic": "softmax, Adam, batch 64, L2, dropout (generic loop)",
+    "estimator": "fastnn.sklearn.MLPClassifier((5, 2)).fit, 2 epochs (estimators' loop)",
 }
 
 
