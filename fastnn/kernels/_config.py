@@ -71,9 +71,16 @@ def inlined(func):
     array returned through a call boundary, no compile of its own unless Python calls it).
 
     For tiny helpers: the 2-D views of the training loop's flat buffers, about 10 % of a
-    small mini-batch's time when called. And for the training loop's levels (one mini-batch's
-    step and gradient, each with one call site): Numba links every compiled callee into each
-    caller and optimizes and generates its machine code again there, so each level compiled
-    on its own cost some 3 seconds of a cold start; inlined, the generic loop's first model
-    compiles about 3 seconds faster, and the moons model's epoch runs about 10 % faster."""
+    small mini-batch's time when called. And for the levels of the training loops (one
+    mini-batch's step and its gradient, the products' and the head's dispatching wrappers,
+    the optimizer's update): Numba links every compiled callee into each caller and
+    optimizes and generates its machine code again there, so each such level compiled on its
+    own redid the work of everything below it (together about 7 of the generic loop's 31-34
+    cold seconds; its moons epoch also runs about 20 % faster inlined).
+
+    An inlined body is compiled with its *caller's* flags (``fastmath=False`` here only
+    covers calls from Python). So it holds no floating-point arithmetic whose rounding a flag
+    could change, or its callers are all :func:`reduction` kernels, as the step's sum of
+    sample weights is reached only from the :func:`reduction` epoch loops.
+    """
     return numba.njit(inline="always", fastmath=False, **COMMON)(func)

@@ -39,7 +39,7 @@ def _apply(code, p, g_raw, v, s, lo, hi, B, l2_over_b, lr, beta, beta1, beta2, e
     B_, l2_b, lr_, beta_, beta1_, beta2_, eps = f(B), f(l2_over_b), f(lr), f(beta), f(beta1), f(beta2), f(epsilon)
     rest, rest1, rest2 = f(1.0 - beta), f(1.0 - beta1), f(1.0 - beta2)
     # Slices, then indices from 0: an index from a variable start could be negative, and
-    # Numba's wraparound for it keeps LLVM from vectorizing (Adam: 3.4x slower).
+    # Numba's wraparound for it keeps LLVM from vectorizing (Adam: 3.3x slower; tests/test_codegen.py).
     p, g_raw, v, s = p[lo:hi], g_raw[lo:hi], v[lo:hi], s[lo:hi]
     n = hi - lo
     if code == _GD:

@@ -10,16 +10,20 @@ import numpy as np
 def warmup(dtypes=("float64", "float32")) -> float:
     """Compile (or load from the on-disk cache) every kernel; returns the seconds taken.
 
-    Runs each public kernel, a two-iteration training per hidden activation in both modes of
-    the classic engine, and the generic loop (full batch and mini-batches: its Gram mode is the
-    same compiled code), on tiny data.
-    Without it kernels compile lazily on first use.
+    Runs each public kernel (the Course I blocks, the heads, the optimizer step), a
+    two-iteration training per hidden activation in both modes of the classic engine, the
+    generic loop (full batch and mini-batches: its Gram mode is the same compiled code), its
+    forward and backward pass alone (what ``fastnn.sklearn``'s L-BFGS and the Dask workers
+    call), and, when scikit-learn is installed, the estimators' loop (``fastnn.sklearn``), on
+    tiny data. Without it kernels compile lazily on first use.
     """
     from dataclasses import replace
 
     from fastnn import kernels as K
     from fastnn.kernels.engine import Trainer
-    from fastnn.kernels.training import EpochTrainer
+    from fastnn.kernels.heads import HEADS
+    from fastnn.kernels.optimizers import init_state, step
+    from fastnn.kernels.training import EpochTrainer, _gradient
     from fastnn.spec import TrainingSpec
 
     start = time.perf_counter()
@@ -44,6 +48,32 @@ def warmup(dtypes=("float64", "float32")) -> float:
         # codes it reads at run time), full batch and mini-batches.
         onehot = np.eye(2, dtype=dtype)[:, [0, 1, 1, 0]]
         spec = TrainingSpec((3, 2, 2), "tanh", "categorical_crossentropy", "adam", 0.1, batch_size=3, keep_prob=0.9)
-        for batch_size in (None, 3):
-            EpochTrainer(X, onehot, params_2, replace(spec, batch_size=batch_size)).run(2)
+        trainers = [EpochTrainer(X, onehot, params_2, replace(spec, batch_size=size)) for size in (None, 3)]
+        for trainer in trainers:
+            trainer.run(2)
+        # The pass and the update that the loop inlines, compiled apart for their Python callers
+        # (the arrays as the Dask workers pass them: the trainer's own C-ordered copies).
+        full = trainers[0]
+        _gradient(full.X, full.Y, full.net.w, full.net, full.hyper, 0)
+        state = init_state(params_2, spec)
+        grads = {f"d{key}": value for key, value in params_2.items()}
+        step(params_2, grads, state, spec, 0.1)
+        for head in HEADS.values():
+            head(X[:2], onehot[:, :3])
+        _warm_estimators(X.T, dtype)
     return time.perf_counter() - start
+
+
+def _warm_estimators(X: np.ndarray, dtype: np.dtype) -> None:
+    """``fastnn.sklearn``'s loops (mini-batches, and L-BFGS), when scikit-learn is installed."""
+    try:
+        from fastnn.sklearn import MLPClassifier
+    except ImportError:
+        return
+    import warnings
+
+    y = np.array([0, 1, 1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning, of course
+        for solver in ("adam", "lbfgs"):
+            MLPClassifier((2,), solver=solver, max_iter=2, batch_size=3, dtype=dtype.name).fit(X, y)
