@@ -30,13 +30,24 @@ _BCE, _CCE, _SE, _POISSON = (
 #: Examples per block of the sigmoid head's product of ``1 + e`` (each factor is at most 2).
 LOG_BLOCK = 512
 
+#: The largest difference allowed between an example's exact loss and the loss scikit-learn's
+#: formula gives it, for the exact one to stand in (:func:`_sigmoid_bce` with ``clip > 0``).
+#: A negative-labelled output ``z > 0`` has the loss ``log(1 + e^z) > log 2``; scikit-learn
+#: computes ``-log(1 - p)`` from ``p = expit(z)`` rounded in the data's dtype, relative error
+#: at most ``eps`` (the clip it uses), and ``1 - p`` is then exact (``p >= 1/2``) but its
+#: relative error, and so the loss's absolute error, is at most ``eps p / (1 - p) = eps e^z``.
+#: Below ``z = log(PICK_TOL / eps)`` (8.4 in float64; 0 in float32, where ``eps`` exceeds
+#: ``PICK_TOL``) the two losses agree within ``PICK_TOL``, 1.5e-12 of the example's loss.
+PICK_TOL = 1e-12
+
 
 @elementwise
 def _picked(z, y, zr, zmax):
     """Whether an example's loss is taken from scikit-learn's formula (:func:`_sigmoid_bce`
     with ``clip > 0``): a negative-labelled output above ``zr`` (its ``-log(1 - a)`` is
-    computed from a rounded ``a``, off the exact loss by up to 0.7 once ``a`` nears 1), or any
-    output beyond ``zmax`` (where the clip may act; also an infinite ``z``)."""
+    computed from a rounded ``a``, off the exact loss by up to 0.7 once ``a`` nears 1; below
+    ``zr`` by at most :data:`PICK_TOL`), or any output beyond ``zmax`` (where the clip may act;
+    also an infinite ``z``)."""
     return (z > zr and y != 1.0) or abs(z) > zmax
 
 
@@ -118,13 +129,16 @@ def _sigmoid_bce(Z, b, Y, dZ, db, clip):
     ``clip > 0`` (scikit-learn's estimators): the loss of an example is the one scikit-learn
     computes, ``-(y log p + (1 - y) log(1 - p))`` from the output ``p`` in the data's dtype
     clipped to ``[clip, 1 - clip]`` (:func:`_clipped_loss`), wherever that differs from the
-    exact loss by more than rounding (:func:`_picked`: a negative-labelled output above 0,
-    whose ``1 - p`` cancels, or ``|z|`` above ``-log(clip) - 1``, short of which the clip never
-    acts); those examples are left out of the passes above and their losses added one by one.
+    exact loss by more than :data:`PICK_TOL` (:func:`_picked`: a negative-labelled output above
+    ``log(PICK_TOL / clip)``, at least 0, whose ``1 - p`` cancels, or ``|z|`` above
+    ``-log(clip) - 1``, short of which the clip never acts); those examples are left out of the
+    passes above and their losses added one by one (a logarithm each: the fewer, the faster).
     """
     c = math_constants()
     K, B = Z.shape
-    zr, zmax = (0.0, -math.log(clip) - 1.0) if clip > 0 else (math.inf, math.inf)
+    zr, zmax = (math.inf, math.inf)
+    if clip > 0:
+        zr, zmax = max(0.0, math.log(PICK_TOL / clip)), -math.log(clip) - 1.0
     total = 0.0
     for k in range(K):
         bk = b[k, 0]
