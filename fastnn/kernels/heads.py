@@ -157,7 +157,7 @@ def _sigmoid_bce(Z, b, Y, dZ, db, clip):
                 if _picked(z, y, zr, zmax):
                     e = float(dZ[k, j])
                     db[k, 0] = (1.0 if z >= 0 else e) * (1.0 / (1.0 + e))  # as below, in the data's dtype
-                    total += _clipped_loss(_BCE, float(db[k, 0]), y, clip)
+                    total += _clipped_loss(np.int64(_BCE), float(db[k, 0]), y, clip)  # not a literal: one compile
         for j in range(B):
             z = float(Z[k, j])
             e = float(dZ[k, j])
@@ -202,7 +202,7 @@ def _softmax_cce(Z, b, Y, dZ, db, clip):
             clipped |= clip > 0 and Y[k, j] != 0 and (a < clip or a > 1.0 - clip)
         if clipped:
             for k in range(K):
-                total += _clipped_loss(_CCE, float(Z[k, j]), float(Y[k, j]), clip)
+                total += _clipped_loss(np.int64(_CCE), float(Z[k, j]), float(Y[k, j]), clip)  # (as above)
         else:
             total += weight * math.log(norm) - ys
     for k in range(K):

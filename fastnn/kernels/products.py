@@ -7,6 +7,8 @@ skips the zeros of a sparse ``dZ1`` (:func:`_mm_gram`).
 
 from __future__ import annotations
 
+import numpy as np
+
 from fastnn.kernels._blas import gemm
 from fastnn.kernels._config import dot_products, elementwise, inlined, reduction
 from fastnn.kernels.activations import _RELU, _activate, _derivative, _derive, _forward_hidden
@@ -31,9 +33,10 @@ def _finish(v, post, act, bi, E, D, i, j, zero, slope):
     return v
 
 
-def _product_kernel(post, act):
+def _product_kernel(post, act_):
     """The compiled product of one ``post`` and ``act`` (closure constants: each kernel
-    compiles with its own loops, no branch inside them, and caches apart)."""
+    compiles with its own loops, no branch inside them, and caches apart; :func:`_finish`
+    receives them as plain integers, so that it compiles once for every kernel)."""
 
     @elementwise
     def product(A, B, out, b, E, D, zero, slope):
@@ -53,20 +56,23 @@ def _product_kernel(post, act):
         fewer). A layer's sizes are validated positive, so ``A`` has a column."""
         n, k = A.shape
         m = B.shape[1]
+        # The closure's constants as plain integers for _finish: passed as they are, each
+        # literal value compiles _finish (and _derive) once more; inlined, LLVM still folds them.
+        post_, act = np.int64(post), np.int64(act_)
         if n * k * m > SMALL_PRODUCT:
             gemm(A, B, out)
             if post != _PLAIN:
                 for i in range(n):
                     bi = b[i, 0] if post == _FORWARD else zero
                     for j in range(m):
-                        out[i, j] = _finish(out[i, j], post, act, bi, E, D, i, j, zero, slope)
+                        out[i, j] = _finish(out[i, j], post_, act, bi, E, D, i, j, zero, slope)
             return
         i = 0
         while post == _FORWARD and k >= 4 and i + 2 <= n:  # two rows at a time, each load of B used for both
             h = i + 1
             bi = b[i, 0] if post == _FORWARD else zero
             bh = b[h, 0] if post == _FORWARD else zero
-            f = post if k == 4 else _PLAIN
+            f = post_ if k == 4 else _PLAIN
             a0, a1, a2, a3 = A[i, 0], A[i, 1], A[i, 2], A[i, 3]
             c0, c1, c2, c3 = A[h, 0], A[h, 1], A[h, 2], A[h, 3]
             for j in range(m):
@@ -77,7 +83,7 @@ def _product_kernel(post, act):
                 out[h, j] = _finish(w, f, act, bh, E, D, h, j, zero, slope)
             p = 4
             while p + 4 <= k:
-                f = post if p + 4 == k else _PLAIN
+                f = post_ if p + 4 == k else _PLAIN
                 a0, a1, a2, a3 = A[i, p], A[i, p + 1], A[i, p + 2], A[i, p + 3]
                 c0, c1, c2, c3 = A[h, p], A[h, p + 1], A[h, p + 2], A[h, p + 3]
                 for j in range(m):
@@ -88,7 +94,7 @@ def _product_kernel(post, act):
                     out[h, j] = _finish(w, f, act, bh, E, D, h, j, zero, slope)
                 p += 4
             while p < k:
-                f = post if p == k - 1 else _PLAIN
+                f = post_ if p == k - 1 else _PLAIN
                 a0, c0 = A[i, p], A[h, p]
                 for j in range(m):
                     b0 = B[p, j]
@@ -100,7 +106,7 @@ def _product_kernel(post, act):
             i += 2
         while i < n:  # one row at a time
             bi = b[i, 0] if post == _FORWARD else zero
-            f = post if k <= 4 else _PLAIN
+            f = post_ if k <= 4 else _PLAIN
             if k >= 4:
                 a0, a1, a2, a3 = A[i, 0], A[i, 1], A[i, 2], A[i, 3]
                 for j in range(m):
@@ -120,14 +126,14 @@ def _product_kernel(post, act):
                     out[i, j] = _finish(a0 * B[0, j], f, act, bi, E, D, i, j, zero, slope)
             p = 4
             while p + 4 <= k:
-                f = post if p + 4 == k else _PLAIN
+                f = post_ if p + 4 == k else _PLAIN
                 a0, a1, a2, a3 = A[i, p], A[i, p + 1], A[i, p + 2], A[i, p + 3]
                 for j in range(m):
                     v = out[i, j] + a0 * B[p, j] + a1 * B[p + 1, j] + a2 * B[p + 2, j] + a3 * B[p + 3, j]
                     out[i, j] = _finish(v, f, act, bi, E, D, i, j, zero, slope)
                 p += 4
             while p < k:
-                f = post if p == k - 1 else _PLAIN
+                f = post_ if p == k - 1 else _PLAIN
                 a0 = A[i, p]
                 for j in range(m):
                     out[i, j] = _finish(out[i, j] + a0 * B[p, j], f, act, bi, E, D, i, j, zero, slope)
@@ -179,14 +185,16 @@ def _mm_backward(W, dZ, dA_prev, A_prev, D, act, zero, slope):
 def _mm_nt(A, B, out):
     """``out = A @ B.T`` (a sum over the examples for each entry): :func:`_mm_nt_db` without
     the row sums."""
-    _products_nt(A, B, out, out, False)
+    no_sums = out.size < 0  # False, computed: a literal would make Numba compile _products_nt once more
+    _products_nt(A, B, out, out, no_sums)
 
 
 @inlined
 def _mm_nt_db(A, B, out, db):
     """``out = A @ B.T`` and ``db = sum(A, axis=1)`` (float64 sums): a layer's ``dW`` and
     ``db`` from its ``dZ`` in one pass over the examples."""
-    _products_nt(A, B, out, db, True)
+    sums = db.size >= 0  # True, computed (see _mm_nt)
+    _products_nt(A, B, out, db, sums)
 
 
 @dot_products
