@@ -28,6 +28,7 @@ from pathlib import Path
 import llvmlite.binding as ll
 import numpy as np
 from numba import carray, cfunc, config, types
+from numba.extending import overload
 
 from fastnn.kernels._config import CACHE, NUMPY_BLAS, elementwise
 
@@ -113,14 +114,36 @@ _dgemm = types.ExternalFunction(SYMBOL.format("d"), _signature(types.float64, ty
 _sgemm = types.ExternalFunction(SYMBOL.format("s"), _signature(types.float32, types.uintp))
 
 
+def _strided_dot(A, B, out):
+    """``np.dot(A, B, out)`` for operands that may be neither C- nor F-contiguous; returns
+    whether it ran. Typed apart (:func:`_overload_strided_dot`): for operands typed C or F
+    it compiles to ``False``, and Numba's ``np.dot`` is not compiled for them (about half a
+    second of a cold start per layout pair)."""
+    np.dot(A, B, out)
+    return True
+
+
+@overload(_strided_dot, jit_options={"cache": CACHE})
+def _overload_strided_dot(A, B, out):
+    if A.layout in "CF" and B.layout in "CF":
+        return lambda A, B, out: False
+
+    def impl(A, B, out):
+        if (A.flags.c_contiguous or A.flags.f_contiguous) and (B.flags.c_contiguous or B.flags.f_contiguous):
+            return False
+        np.dot(A, B, out)
+        return True
+
+    return impl
+
+
 @elementwise
 def _gemm(A, B, out):
     n, k = A.shape
     m = B.shape[1]
     if B.shape[0] != k or out.shape[0] != n or out.shape[1] != m:
         raise ValueError("gemm: the shapes of A, B and out do not match")
-    if not ((A.flags.c_contiguous or A.flags.f_contiguous) and (B.flags.c_contiguous or B.flags.f_contiguous)):
-        np.dot(A, B, out)
+    if _strided_dot(A, B, out):
         return
     ta, lda = (_NO_TRANS, k) if A.flags.c_contiguous else (_TRANS, n)
     tb, ldb = (_NO_TRANS, m) if B.flags.c_contiguous else (_TRANS, k)
