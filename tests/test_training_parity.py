@@ -309,3 +309,19 @@ def test_hypothesis_generic_loop_equals_the_reference(run):
     X, Y = problem(spec.loss, spec.layer_dims[-1], n_x=spec.layer_dims[0], m=m, seed=seed, dtype=dtype)
     trainer = compare(spec, X, Y, 5, chunks=[2, 3], seed=seed)
     assert trainer.epoch == 5
+
+
+@pytest.mark.parametrize("loss", sorted(KH.HEADS))
+def test_public_heads_refuse_mismatched_or_non_float_input(loss):
+    """The compiled heads read ``Y`` at ``ZL``'s indices: another shape must be refused, not read
+    out of bounds (or broadcast), and an integer ``ZL`` is a TypeError, not a Numba typing error."""
+    Z = np.zeros((2, 4))
+    with pytest.raises(ValueError, match="same shape"):
+        KH.HEADS[loss](Z, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="same shape"):
+        KH.HEADS[loss](Z[0], np.zeros(4))
+    with pytest.raises(TypeError, match="float32 or float64"):
+        KH.HEADS[loss](np.zeros((2, 4), np.int64), np.zeros((2, 4)))
+    Y = np.zeros((2, 4))
+    KH.HEADS[loss](Z, Y)
+    assert not Z.any() and not Y.any()  # the inputs untouched

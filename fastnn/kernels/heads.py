@@ -300,7 +300,13 @@ def _head(code, Z, b, Y, dZ, db, clip):
 
 
 def _public(code: int, ZL: FloatArray, Y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    ZL, Y = _prepare(ZL, np.asarray(Y, dtype=np.asarray(ZL).dtype))
+    ZL = np.asarray(ZL)
+    if ZL.dtype not in (np.float32, np.float64):
+        raise TypeError(f"ZL must be a float32 or float64 array, got dtype {ZL.dtype}")
+    Y = np.asarray(Y, dtype=ZL.dtype)
+    if ZL.ndim != 2 or Y.shape != ZL.shape:  # the kernels read Y at ZL's indices
+        raise ValueError(f"ZL must be 2-D, (n_L, m), and Y of the same shape; got ZL {ZL.shape}, Y {Y.shape}")
+    ZL, Y = _prepare(ZL, Y)
     A = ZL.copy()
     dZ = np.empty_like(A)
     summed = _head(code, A, np.zeros((A.shape[0], 1), A.dtype), Y, dZ, np.empty((A.shape[0], 1), A.dtype), 0.0)
