@@ -14,7 +14,7 @@ seconds per iteration, timed after a warm-up iteration:
   processes with one thread and one BLAS thread each, ``--partitions`` partitions;
 * partition kernel: one partition's gradient sums timed on its worker (the work an
   iteration cannot avoid, per worker);
-* scheduler overhead: the same map-reduce (scatter, one task per partition, the tree, the
+* scheduler overhead: the same map-reduce (the parameters, one task per partition, the tree, the
   result back) on partitions of 8 examples: what an iteration costs beyond the kernels;
 * bytes moved per iteration, counted: the parameters to each worker, each partition's
   gradient sums up the tree, the total to the client.

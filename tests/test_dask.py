@@ -16,12 +16,12 @@ single-threaded workers, no dashboard; data are small (every product a plain loo
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -316,7 +316,7 @@ def test_loss_and_gradient_for_lbfgs(client):
             np.testing.assert_allclose(comp.x, ref.x, rtol=1e-12)
 
 
-def test_scattered_parameters_are_fresh_keys(client):
+def test_the_parameters_are_fresh_keys(client):
     """The same parameters twice in a row: a hashed key would name the first, released one."""
     run = RUNS["classic"]
     X, Y = targets(run)
@@ -329,6 +329,45 @@ def test_scattered_parameters_are_fresh_keys(client):
         data.close()
     assert first[0] == second[0]
     np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_a_closed_connection_is_retried(client, monkeypatch):
+    """A worker killed at the wrong moment can close a connection the client uses (seen in CI:
+    CommClosedError, an OSError, out of a broadcast scatter): the evaluation is repeated, up to
+    RETRIES times, then the error is raised."""
+    from distributed.comm.core import CommClosedError
+
+    import fastnn.dask._data as data_module
+
+    run = RUNS["classic"]
+    X, Y = targets(run)
+    spec = spec_of(run)
+    data = DaskData(*on_dask(X, Y, 60), client=client).persist(spec)
+    compute, calls = client.compute, []
+
+    def flaky(*args, fail: int, **kwargs):
+        calls.append(1)
+        if len(calls) <= fail:
+            raise CommClosedError("in <TCP (closed) ConnectionPool.scatter>: Stream is closed")
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(data_module, "BACKOFF", 0.0)
+    try:
+        P = EpochTrainer(X, Y, initialize_parameters([N_X, 5, 1], "lecun", 1), spec).net.P
+        expected = data.loss_and_gradient(P)
+        monkeypatch.setattr(client, "compute", functools.partial(flaky, fail=data_module.RETRIES))
+        got = data.loss_and_gradient(P)
+        assert len(calls) == data_module.RETRIES + 1
+        calls.clear()
+        monkeypatch.setattr(client, "compute", functools.partial(flaky, fail=data_module.RETRIES + 1))
+        with pytest.raises(CommClosedError):
+            data.loss_and_gradient(P)
+        assert len(calls) == data_module.RETRIES + 1
+    finally:
+        monkeypatch.undo()
+        data.close()
+    assert got[0] == expected[0]
+    np.testing.assert_array_equal(got[1], expected[1])
 
 
 # ---------------------------------------------------------------- bad input
@@ -440,31 +479,54 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_for_bit(client, tmp_path):
 
 
 # ---------------------------------------------------------------- faults
-def test_a_worker_killed_mid_run_changes_nothing(process_client):
-    """SIGKILL to a worker process during an iteration: the nanny restarts it, Dask recomputes
-    its partitions from their source (here the array in the graph), the run ends on the same bits."""
+def test_a_worker_killed_mid_run_changes_nothing(client):
+    """A worker process killed in the middle of an iteration (SIGKILL from inside one of its
+    partition tasks, so the moment is certain): Dask recomputes its partitions from their source
+    (here the array in the graph) and the lost tasks on the other worker, and the run ends on
+    the same bits as one that nothing disturbed (which, for a given chunking, is the same on
+    every cluster shape: computed on the in-process cluster). Whether the nanny brings the
+    worker back is Dask's business, not checked: distributed's restart now and then never
+    comes back here, on a worker that died idle or busy alike."""
     run, chunks = RUNS["sklearn_adam_sigmoid_layers"], CHUNKINGS["uneven_odd"]
     X, Y = targets(run)
     spec = spec_of(run)
     params = initialize_parameters(list(spec.layer_dims), "lecun", 1, np.float64)
-    data = DaskData(*on_dask(X, Y, chunks), client=process_client).persist(spec)
+    straight_data = DaskData(*on_dask(X, Y, chunks), client=client).persist(spec)
     try:
-        straight = DaskTrainer(data, params, spec)
+        straight = DaskTrainer(straight_data, params, spec)
         straight_costs = straight.run(40)
-        faulted = DaskTrainer(data, params, spec)
-        costs = [faulted.run(3)]
-        pids = process_client.run(os.getpid)
-        holders = process_client.who_has(data._parts)
-        victim = pids[next(iter(holders[data._parts[0].key]))]
-        killer = threading.Timer(0.02, os.kill, (victim, signal.SIGKILL))
-        killer.start()
-        costs.append(faulted.run(37))
-        killer.join()
-        process_client.wait_for_workers(2, timeout=60)
-        assert victim not in process_client.run(os.getpid).values()
     finally:
+        straight_data.close()
+
+    def die_at_call(n: int) -> None:
+        """Make this worker's n-th partition task from now on kill its process."""
+        import fastnn.dask._worker as worker_module
+
+        original, calls = worker_module.partition_gradient, [0]
+
+        def dying(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == n:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return original(*args, **kwargs)
+
+        worker_module.partition_gradient = dying
+
+    cluster, faulty = _cluster(n_workers=2, threads_per_worker=1, processes=True)
+    try:
+        data = DaskData(*on_dask(X, Y, chunks), client=faulty).persist(spec)
+        pids = faulty.run(os.getpid)
+        victim = next(iter(faulty.who_has(data._parts)[data._parts[0].key]))
+        assert len(pids) == 2
+        faulty.run(die_at_call, 5, workers=[victim])  # it holds partitions: runs tasks every iteration
+        faulted = DaskTrainer(data, params, spec)
+        costs = faulted.run(40)
+        assert pids[victim] not in faulty.run(os.getpid).values()
         data.close()
-    np.testing.assert_array_equal(np.concatenate(costs), straight_costs)
+    finally:
+        faulty.close(timeout=30)
+        cluster.close(timeout=30)
+    np.testing.assert_array_equal(costs, straight_costs)
     for key, value in straight.parameters().items():
         np.testing.assert_array_equal(faulted.parameters()[key], value)
 

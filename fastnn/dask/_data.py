@@ -4,7 +4,7 @@
 chunked along the examples only, the same chunks for both), then, for a run, turns each
 chunk into a checked, contiguous partition held on a worker for the whole run
 (:meth:`DaskData.persist`). :meth:`DaskData.loss_and_gradient` is then the whole use of the
-cluster: the parameters scattered once (one key, every partition's task reads it), one task
+cluster: the parameters as one task of the graph (every partition's task reads it), one task
 per partition (:func:`~fastnn.dask._worker.partition_gradient`: its gradient sums and loss
 sum), a reduction tree fixed by partition index, one result to the client.
 
@@ -17,20 +17,26 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 import uuid
 from concurrent.futures import CancelledError
 
 import numpy as np
 
 from fastnn._validation import float_dtype_of, resolve_dtype
-from fastnn.dask._worker import Plan, WorkerSetup, add, partition_gradient, prepare_partition, release
+from fastnn.dask._worker import Plan, WorkerSetup, add, parameters, partition_gradient, prepare_partition, release
 from fastnn.kernels.regularization import _squares
 from fastnn.spec import TrainingSpec
 
 #: How often one evaluation is submitted again when the cluster loses what it needs (the
-#: scattered parameters on every worker at once, say): the parameters are on the client, so
+#: parameters, or a partition's gradient, with its worker): the parameters are on the client, so
 #: an evaluation repeated is the same evaluation.
 RETRIES = 3
+
+#: Seconds before the first repeat after a closed connection (doubled each time): a worker
+#: killed at the wrong moment can close a connection the client is using; the nanny needs a
+#: moment to bring the worker back.
+BACKOFF = 0.1
 
 
 def _client(client):
@@ -231,6 +237,10 @@ class DaskData:
             except CancelledError:  # lost dependencies (distributed's FutureCancelledError)
                 if attempt == RETRIES:
                     raise
+            except OSError:  # distributed's CommClosedError: a worker died mid-message
+                if attempt == RETRIES:
+                    raise
+                time.sleep(BACKOFF * 2**attempt)
         spec = self._plan.spec
         if spec.l2 > 0:  # once, as the local loop adds it once per batch
             n_w = sum(a * b for a, b in zip(spec.layer_dims, spec.layer_dims[1:], strict=False))
@@ -242,14 +252,11 @@ class DaskData:
 
         self._calls += 1
         tag = f"{self.token}-{self._calls}"
-        # hash=False: a fresh key each time (a hashed key reused after its release can be
-        # lost); broadcast: every worker holds it before its tasks start, and keeps it if
-        # another one dies.
-        parameters = self.client.scatter(np.array(P, copy=True), hash=False, broadcast=True)
+        # A fresh key each time (a key reused after its release can be lost); a task, not
+        # scattered data, so that it is recomputed if its worker dies.
+        params = delayed(parameters, pure=False)(np.array(P, copy=True), dask_key_name=f"fastnn-parameters-{tag}")
         task = delayed(functools.partial(partition_gradient, plan=self._plan), pure=False)
-        level = [
-            task(part, parameters, dask_key_name=f"fastnn-gradient-{tag}-{j}") for j, part in enumerate(self._parts)
-        ]
+        level = [task(part, params, dask_key_name=f"fastnn-gradient-{tag}-{j}") for j, part in enumerate(self._parts)]
         depth = 0
         while len(level) > 1:
             pairs = [
@@ -263,7 +270,6 @@ class DaskData:
             G, loss = total.result()
         finally:
             total.release()
-            parameters.release()
         return G, loss
 
     def close(self) -> None:

@@ -39,7 +39,7 @@ from fastnn.spec import TrainingSpec
 #: What every partition task of a run needs besides its data and the parameters: the run's
 #: token (the workspaces' key), its spec, the factor of the summed loss and the probability
 #: clip of scikit-learn's log-loss (0: the exact loss; :class:`~fastnn.kernels.training.Hyper`).
-#: Small, sent with each task; the parameters are the one scattered key.
+#: Small, sent with each task; the parameters are one task of the graph (:func:`parameters`).
 Plan = namedtuple("Plan", "token spec loss_scale clip")
 
 #: Workspaces of the runs under way in this process: ``(token, m_j) -> [(net, hyper), ...]``.
@@ -134,6 +134,16 @@ def partition_gradient(part: tuple[np.ndarray, np.ndarray], P: np.ndarray, plan:
         with _LOCK:
             _POOL.setdefault(key, []).append(workspace)
     return G, float(loss)
+
+
+def parameters(P: np.ndarray) -> np.ndarray:
+    """The iteration's flat parameters, as the one task every partition's task reads.
+
+    A task of the graph rather than scattered data: a worker holding it may die, and the
+    scheduler then runs it again from the graph (scattered data would be lost, and a broadcast
+    scatter interrupted by a dying worker can stall the scheduler's replication).
+    """
+    return P
 
 
 def add(a: tuple[np.ndarray, float], b: tuple[np.ndarray, float]) -> tuple[np.ndarray, float]:
