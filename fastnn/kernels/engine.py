@@ -303,6 +303,10 @@ class Trainer:
     mode : {"auto", "gram", "standard"}
     expected_iterations : int
         For ``mode="auto"``'s cost model.
+    python_driven : bool, optional
+        Run the iterations from Python (:func:`_run_large`); by default when an iteration
+        takes :data:`LARGE_ITERATION_FLOPS` or more (:func:`fastnn.warmup` forces it on tiny
+        data to compile what that loop calls).
     """
 
     def __init__(
@@ -314,6 +318,8 @@ class Trainer:
         learning_rate: float,
         mode: str = "auto",
         expected_iterations: int = 1000,
+        *,
+        python_driven: bool | None = None,
     ):
         from fastnn.kernels.training import _working_copy
 
@@ -352,7 +358,9 @@ class Trainer:
         self.single_threaded_blas = max(gemm_flops) < SMALL_GEMM_FLOPS
         #: Multiply-adds of one iteration's products, about (forward, dW and dA per layer).
         self.flops_per_iteration = 3 * sum(gemm_flops)
-        self.python_driven = self.flops_per_iteration >= LARGE_ITERATION_FLOPS
+        self.python_driven = (
+            self.flops_per_iteration >= LARGE_ITERATION_FLOPS if python_driven is None else python_driven
+        )
         self._limited = False
         self._generic = None
         if self.loop == "layers" and not gram:

@@ -11,7 +11,8 @@ def warmup(dtypes=("float64", "float32")) -> float:
     """Compile (or load from the on-disk cache) every kernel; returns the seconds taken.
 
     Runs each public kernel (the Course I blocks, the heads, the optimizer step), a
-    two-iteration training per hidden activation in both modes of the classic engine, the
+    two-iteration training per hidden activation in both modes of the classic engine (its
+    compiled loops, and the kernels its Python-driven loop for large iterations calls), the
     generic loop (full batch and mini-batches: its Gram mode is the same compiled code), its
     forward and backward pass alone (what ``fastnn.sklearn``'s L-BFGS and the Dask workers
     call), and, when scikit-learn is installed, the estimators' loop (``fastnn.sklearn``), on
@@ -39,6 +40,7 @@ def warmup(dtypes=("float64", "float32")) -> float:
             params = K.initialize_parameters([3, 2, 1], "he", 0, dtype)
             for mode in ("gram", "standard"):
                 Trainer(X, Y, params, activation, 0.1, mode).run(2)
+                Trainer(X, Y, params, activation, 0.1, mode, python_driven=True).run(2)
             AL, caches = K.L_model_forward(X, params, activation)
             K.update_parameters(params, K.L_model_backward(AL, Y, caches, activation), 0.1)
         K.sigmoid_cross_entropy(X[:1], Y)
