@@ -47,8 +47,8 @@ def _machine_code(kernel, *args) -> str:
 def test_optimizer_step_divides_and_roots_packed(optimizer, dtype):
     p, g, v, s = (np.ones(64, dtype) for _ in range(4))
     code = OPTIMIZER_CODES[optimizer]
-    lo, hi = np.int64(0), np.int64(64)  # variables, as the callers pass them
-    asm = _machine_code(_apply, code, p, g, v, s, lo, hi, 1.0, 0.0, 0.1, 0.9, 0.9, 0.999, 1e-8, 0.5, 0.5)
+    n_l2 = np.int64(40)  # a variable, as the callers pass it
+    asm = _machine_code(_apply, code, p, g, v, s, n_l2, 1.0, 0.0, 0.1, 0.9, 0.9, 0.999, 1e-8, 0.5, 0.5)
     suffix = "pd" if dtype == np.float64 else "ps"
     # Every optimizer divides the raw gradient by the batch size; both Adams take a square root.
     assert re.search(rf"\bv?div{suffix}\b", asm), f"no packed division: {optimizer}'s loop is scalar"

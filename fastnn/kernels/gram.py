@@ -90,12 +90,12 @@ def _gram_step(code, Q, qc, GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, e
     dtype."""
     P, VP = Q[_P * k : (_P + 1) * k], Q[_VP * k : (_VP + 1) * k]
     M, VM = Q[_M * k : (_M + 1) * k], Q[_VM * k : (_VM + 1) * k]
-    # Bounds as variables: a literal (0, 1) would have Numba compile _apply once more for it.
-    start, one = k - k, k - k + 1
-    _apply(code, P, GdZ, VP, VP, start, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
-    _apply(code, M, dZ1, VM, VM, start, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
+    # Every entry carries the L2 term: n_l2 is each array's size (a variable; the literal 1
+    # would have Numba compile _apply once more for it).
+    _apply(code, P, GdZ, VP, VP, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
+    _apply(code, M, dZ1, VM, VM, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
     c, vc, zero = qc[_C : _C + 1], qc[_VC : _VC + 1], qc[_ZERO : _ZERO + 1]
-    _apply(code, c, zero, vc, vc, start, one, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
+    _apply(code, c, zero, vc, vc, c.size, B, l2_over_b, lr, beta, beta1, beta2, epsilon, 1.0, 1.0)
 
 
 def gram_arrays(X: np.ndarray, W1: np.ndarray, allocate) -> tuple[np.ndarray, ...]:
