@@ -92,8 +92,9 @@ ROWS_MULTIPLY_ADDS = SMALL_PRODUCT
 @_engine
 def _gather_weights(w, perm, start, wb):
     """Sample weights ``w[perm[start : start + B]]`` into ``wb`` (``B = wb.size``)."""
+    order = perm[start : start + wb.size]
     for j in range(wb.size):
-        wb[j] = w[perm[start + j]]
+        wb[j] = w[np.uint64(order[j])]  # unsigned: no wraparound (see _gather)
 
 
 @inlined
@@ -116,16 +117,19 @@ def _gather(XT, Y, perm, start, Xb, Yb, rows):
     the rows layout is for such data, whose first layer goes to BLAS anyway). Reading ``X``'s
     columns instead of ``XT``'s rows costs a cache miss per entry: 0.5 s an epoch of 60,000 x 784."""
     B = Yb.shape[1]
+    # The batch's indices as unsigned: a signed index read from an array could be negative,
+    # and Numba's wraparound for it adds a compare and a select to every entry copied.
+    order = perm[start : start + B]
     if rows:
         n = Xb.shape[1]
         for j in range(B):
-            p = perm[start + j]
+            p = np.uint64(order[j])
             for i in range(n):
                 Xb[j, i] = XT[p, i]
     elif Xb.shape[0] <= GATHER_BLOCK:
         n = Xb.shape[0]
         for j in range(B):
-            p = perm[start + j]
+            p = np.uint64(order[j])
             for i in range(n):
                 Xb[i, j] = XT[p, i]
     else:
@@ -134,11 +138,11 @@ def _gather(XT, Y, perm, start, Xb, Yb, rows):
             j1 = min(j0 + GATHER_BLOCK, B)
             for i in range(n):
                 for j in range(j0, j1):
-                    Xb[i, j] = XT[perm[start + j], i]
+                    Xb[i, j] = XT[np.uint64(order[j]), i]
     n = Yb.shape[0]
     for i in range(n):
         for j in range(B):
-            Yb[i, j] = Y[i, perm[start + j]]
+            Yb[i, j] = Y[i, np.uint64(order[j])]
 
 
 @inlined
