@@ -16,7 +16,7 @@ seconds per iteration, timed after a warm-up iteration:
   iteration cannot avoid, per worker);
 * scheduler overhead: the same map-reduce (the parameters, one task per partition, the tree, the
   result back) on partitions of 8 examples: what an iteration costs beyond the kernels;
-* bytes moved per iteration, counted: the parameters to each worker, each partition's
+* bytes moved per iteration, counted: the parameters to the scheduler and each worker, each partition's
   gradient sums up the tree, the total to the client.
 
 The Dask run is first checked against the local one (costs of 3 iterations within 1e-12
@@ -113,7 +113,9 @@ def main() -> None:
         kernel_times = client.gather(kernel)
 
         n_p = P.size
-        bytes_moved = 8 * n_p * (args.workers + args.partitions)  # P to each worker; each partition's G up and out
+        # P to the scheduler in the graph, to one worker, from it to each other worker; each
+        # partition's G up the tree and out
+        bytes_moved = 8 * n_p * (args.workers + 1 + args.partitions)
         holders = client.who_has(data._parts)
         per_worker = {}
         for part in data._parts:
@@ -132,7 +134,7 @@ def main() -> None:
     print(f"| partition kernel (slowest partition, on its worker) | {max(kernel_times):.4g} | "
           f"{max(kernel_times) / medians['local engine']:.2f}x |")  # fmt: skip
     print(f"bytes moved per iteration: {bytes_moved:,} ({n_p:,} parameters of 8 bytes, "
-          f"{args.workers} copies out, {args.partitions} sums back)")  # fmt: skip
+          f"{args.workers + 1} copies out, {args.partitions} sums back)")  # fmt: skip
 
 
 if __name__ == "__main__":

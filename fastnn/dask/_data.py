@@ -230,6 +230,8 @@ class DaskData:
         """
         if self._parts is None:
             raise RuntimeError("DaskData.persist(spec) first")
+        from distributed.comm.core import CommClosedError
+
         for attempt in range(RETRIES + 1):
             try:
                 G, loss = self._map_reduce(P)
@@ -237,7 +239,8 @@ class DaskData:
             except CancelledError:  # lost dependencies (distributed's FutureCancelledError)
                 if attempt == RETRIES:
                     raise
-            except OSError:  # distributed's CommClosedError: a worker died mid-message
+            except (CommClosedError, ConnectionError):  # a worker died mid-message (other OSErrors,
+                # a missing file say, are the task's own and raised at once)
                 if attempt == RETRIES:
                     raise
                 time.sleep(BACKOFF * 2**attempt)
@@ -248,6 +251,7 @@ class DaskData:
         return loss, G
 
     def _map_reduce(self, P: np.ndarray) -> tuple[np.ndarray, float]:
+        import dask
         from dask import delayed
 
         self._calls += 1
@@ -265,7 +269,11 @@ class DaskData:
             ]
             level = pairs + level[len(pairs) * 2 :]
             depth += 1
-        total = self.client.compute(level[0], optimize_graph=False)
+        # The parameters travel in the graph, through the scheduler: for a large network
+        # (above distributed's 10 MB, about 1.3 million float64 parameters) that is what this
+        # graph is for, not the mistake the warning is about.
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1TB"}):
+            total = self.client.compute(level[0], optimize_graph=False)
         try:
             G, loss = total.result()
         finally:
