@@ -16,6 +16,7 @@ single-threaded workers, no dashboard; data are small (every product a plain loo
 
 from __future__ import annotations
 
+import collections
 import functools
 import os
 import re
@@ -314,6 +315,21 @@ def test_loss_and_gradient_for_lbfgs(client):
             np.testing.assert_array_equal(comp.x, ref.x)
         else:
             np.testing.assert_allclose(comp.x, ref.x, rtol=1e-12)
+
+
+def test_partitions_are_spread_over_the_workers(process_client):
+    """Round robin over the workers' threads: left to the scheduler, every partition could land
+    on one worker, and the other would idle through every iteration."""
+    run = RUNS["classic"]
+    X, Y = targets(run)
+    for chunks in (CHUNKINGS["even"], CHUNKINGS["uneven_odd"]):
+        data = DaskData(*on_dask(X, Y, chunks), client=process_client).persist(spec_of(run))
+        try:
+            holders = process_client.who_has(data._parts)
+            per_worker = collections.Counter(address for part in data._parts for address in holders[part.key])
+        finally:
+            data.close()
+        assert len(per_worker) == 2 and max(per_worker.values()) - min(per_worker.values()) <= 1, per_worker
 
 
 def test_the_parameters_are_fresh_keys(client):

@@ -202,7 +202,19 @@ class DaskData:
                     dask_key_name=f"fastnn-partition-{self.token}-{j}")
             for j, (x, y, start) in enumerate(chunks)
         ]  # fmt: skip
-        futures = self.client.compute(parts)
+        # Spread over the workers' threads, round robin (left to itself the scheduler may put
+        # every partition on the first worker to ask: here two partitions of 10^6 examples
+        # landed on one of two single-threaded workers, and each iteration took twice as long).
+        # Loose: a partition goes elsewhere if its worker is gone.
+        info = self.client.scheduler_info()["workers"]
+        slots = [address for rank in range(max((w["nthreads"] for w in info.values()), default=0))
+                 for address, w in sorted(info.items()) if w["nthreads"] > rank]  # fmt: skip
+        futures = [
+            self.client.compute(part, workers=[slots[j % len(slots)]], allow_other_workers=True)
+            if slots
+            else self.client.compute(part)
+            for j, part in enumerate(parts)
+        ]
         for future in futures:  # waits for each; the first bad partition in order, whichever failed first
             if future.exception() is not None:
                 future.result()
