@@ -109,7 +109,7 @@ def _leaky_relu_backward(dA, z, out, slope):
 # reads), so the same run could give other bits; a read-only loop always takes one path.
 
 
-@reduction
+@reduction(python=False)
 def _row_sum(dZ, i):
     acc = 0.0  # float64 even for float32 data: m can be 60,000
     for j in range(dZ.shape[1]):
@@ -283,7 +283,7 @@ def _forward_hidden(Z, b, D, act, zero, slope):
         raise ValueError("unknown activation code")
 
 
-@elementwise
+@elementwise(python=False)
 def _activate(z, act, zero, slope):
     """``g(z)`` for the ReLUs and identity (``z`` already holds the bias), with the rounding
     of their pass kernels (``_bias_relu_train`` and kin)."""
@@ -294,7 +294,7 @@ def _activate(z, act, zero, slope):
     return z
 
 
-@elementwise
+@elementwise(python=False)
 def _derive(da, A, D, i, j, act, zero, slope):
     """Entry ``(i, j)`` of ``dZ = dA * g'(Z)`` from ``dA``'s ``da``: from the sign of ``A``
     for the ReLUs, from ``D`` (``g'(Z)`` in float64) for sigmoid and tanh; the rounding of
@@ -308,7 +308,7 @@ def _derive(da, A, D, i, j, act, zero, slope):
     return float(da) * D[i, j]
 
 
-@elementwise
+@elementwise(python=False)
 def _derivative(dA, A, D, act, zero, slope):
     """``dZ = dA * g'(Z)`` in place on ``dA`` (:func:`_derive`), without ``db``."""
     n, m = dA.shape

@@ -22,7 +22,7 @@ _N = 624
 _M = 397
 
 
-@elementwise
+@elementwise(python=False)
 def _mt_seed(seed, key):
     """``init_genrand``: the state of ``RandomState(seed)`` for an int seed in [0, 2**32)."""
     s = np.uint64(seed) & np.uint64(0xFFFFFFFF)
@@ -31,13 +31,13 @@ def _mt_seed(seed, key):
         s = (np.uint64(1812433253) * (s ^ (s >> np.uint64(30))) + np.uint64(pos + 1)) & np.uint64(0xFFFFFFFF)
 
 
-@elementwise
+@elementwise(python=False)
 def _twist(key, k, k1, km):
     y = (key[k] & np.uint64(0x80000000)) | (key[k1] & np.uint64(0x7FFFFFFF))
     key[k] = key[km] ^ (y >> np.uint64(1)) ^ (np.uint64(0x9908B0DF) if y & np.uint64(1) else np.uint64(0))
 
 
-@elementwise
+@elementwise(python=False)
 def _temper(y):
     """The generator's output function on one state word."""
     y ^= y >> np.uint64(11)
@@ -55,7 +55,7 @@ def _mt_temper(key):
         key[_N + k] = _temper(key[k])
 
 
-@elementwise
+@elementwise(python=False)
 def _mt_refill(key):
     """The next block: the generator's twist of the 624 state words ``key[:N]``, in its three
     ranges (no modulo), then their outputs into ``key[N:]`` (:func:`_mt_temper`)."""
@@ -67,7 +67,7 @@ def _mt_refill(key):
     _mt_temper(key)
 
 
-@elementwise
+@elementwise(python=False)
 def _mt_shuffle(out, key, pos):
     """NumPy's legacy ``RandomState.shuffle(out)`` for a 1-d array, continuing the generator
     at word ``pos`` of its block; returns the new ``pos``. ``key`` is uint64, at least (2 N,):
@@ -144,7 +144,7 @@ LANES = 8
 EPOCH_KEY = 2 * _N + LANES * _N + 1
 
 
-@elementwise
+@elementwise(python=False)
 def _seed_lanes(seed0, lanes):
     """``init_genrand`` of seeds ``seed0 .. seed0 + LANES - 1`` at once: word ``pos`` of lane
     ``l`` in ``lanes[pos * LANES + l]``. Each seed's recurrence is a chain of 624 dependent

@@ -60,7 +60,7 @@ def gram_refusal(spec: TrainingSpec, m: int) -> str | None:
     return None
 
 
-@elementwise
+@elementwise(python=False)
 def _load_p(Q, A, k):
     """``A[:k] = P``: layer 1's pre-activation, into the activations' buffer (a loop: an
     array assignment would compile NumPy's broadcasting and its error messages: about a
@@ -69,7 +69,7 @@ def _load_p(Q, A, k):
         A[i] = Q[_P * k + i]
 
 
-@reduction
+@reduction(python=False)
 def _w1_squares(Q, qc, k):
     """``||W1||^2`` from Gram mode's arrays (float64): ``c^2 ||W1_0||^2 + c <P0, M> + <P, M>``."""
     p0_m = 0.0
@@ -82,7 +82,7 @@ def _w1_squares(Q, qc, k):
     return c * c * qc[_W0_SQUARES] + c * p0_m + p_m
 
 
-@reduction
+@reduction(python=False)
 def _gram_step(code, Q, qc, GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon):
     """The step of optimizer ``code`` (linear) on ``P`` (raw gradient ``GdZ``, ``dZ1 G``), on
     ``M`` (raw gradient ``dZ1``; both flat, ``k = n1 m`` entries) and on ``c`` (raw gradient

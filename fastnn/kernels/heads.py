@@ -41,7 +41,7 @@ LOG_BLOCK = 512
 PICK_TOL = 1e-12
 
 
-@elementwise
+@elementwise(python=False)
 def _picked(z, y, zr, zmax):
     """Whether an example's loss is taken from scikit-learn's formula (:func:`_sigmoid_bce`
     with ``clip > 0``): a negative-labelled output above ``zr`` (its ``-log(1 - a)`` is
@@ -51,7 +51,7 @@ def _picked(z, y, zr, zmax):
     return (z > zr and y != 1.0) or abs(z) > zmax
 
 
-@reduction
+@reduction(python=False)
 def _linear_part(Z, Y, k, zr, zmax):
     """``sum_j max(z, 0) - z y`` over row ``k``, the :func:`_picked` examples left out (loads
     only: one summation order wherever the arrays lie)."""
@@ -62,13 +62,13 @@ def _linear_part(Z, Y, k, zr, zmax):
     return acc
 
 
-@elementwise
+@elementwise(python=False)
 def _kept(E, Z, Y, k, j, zr, zmax):
     """``E[k, j]``, or 0 for a :func:`_picked` example."""
     return 0.0 if _picked(float(Z[k, j]), float(Y[k, j]), zr, zmax) else float(E[k, j])
 
 
-@elementwise
+@elementwise(python=False)
 def _log1p_sum(E, Z, Y, k, start, stop, zr, zmax):
     """``sum_j log1p(e_j)`` over ``E[k, start:stop]`` as ``log1p(prod(1 + e) - 1)``, the
     :func:`_picked` examples left out (their ``e`` taken as 0, a factor of exactly 1).
@@ -101,7 +101,7 @@ def _log1p_sum(E, Z, Y, k, start, stop, zr, zmax):
     return math.log1p(s01 + s23 + s01 * s23)
 
 
-@elementwise
+@elementwise(python=False)
 def _clipped_loss(code, a, y, clip):
     """One output's loss as scikit-learn computes it: from the probability ``a`` clipped to
     ``[clip, 1 - clip]``; binary cross-entropy (``code`` :data:`_BCE`) or the categorical
@@ -167,7 +167,7 @@ def _sigmoid_bce(Z, b, Y, dZ, db, clip):
     return total
 
 
-@elementwise
+@elementwise(python=False)
 def _softmax_cce(Z, b, Y, dZ, db, clip):
     """Softmax over each column with categorical cross-entropy.
 
@@ -214,7 +214,7 @@ def _softmax_cce(Z, b, Y, dZ, db, clip):
     return total
 
 
-@elementwise
+@elementwise(python=False)
 def _identity_se(Z, b, Y, dZ, db):
     """Identity output with squared error, ``1/2 sum (a - y)^2``."""
     K, B = Z.shape
@@ -234,7 +234,7 @@ def _identity_se(Z, b, Y, dZ, db):
     return total / 2
 
 
-@elementwise
+@elementwise(python=False)
 def _exp_poisson(Z, b, Y, dZ, db):
     """Exponential output with the Poisson loss, ``sum y log y - y z - y + exp(z)``."""
     K, B = Z.shape
@@ -255,7 +255,7 @@ def _exp_poisson(Z, b, Y, dZ, db):
     return total
 
 
-@elementwise
+@elementwise(python=False)
 def _weigh(code, A, Y, dZ, db, w, clip):
     """Sample weights on a head already run: ``dZ[:, j] *= w[j]``, ``db`` its new row sums,
     and the returned loss ``sum_j w_j l_j`` with ``l_j`` computed as scikit-learn computes it

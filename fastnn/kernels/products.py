@@ -22,7 +22,7 @@ SMALL_PRODUCT = 20_000
 _PLAIN, _FORWARD, _BACKWARD = 0, 1, 2
 
 
-@elementwise
+@elementwise(python=False)
 def _finish(v, post, act, bi, E, D, i, j, zero, slope):
     """Entry ``(i, j)`` of a finished product: as is, ``g(v + b_i)`` (:data:`_FORWARD`), or
     ``v g'(Z)`` from ``E`` (``A``) or ``D`` (:data:`_BACKWARD`)."""
@@ -38,7 +38,7 @@ def _product_kernel(post, act_):
     compiles with its own loops, no branch inside them, and caches apart; :func:`_finish`
     receives them as plain integers, so that it compiles once for every kernel)."""
 
-    @elementwise
+    @elementwise(python=False)
     def product(A, B, out, b, E, D, zero, slope):
         """``out = A @ B``, each entry then finished by :func:`_finish` (``post``, the hidden
         activation ``act``, the bias ``b`` of a forward step, ``E`` of a backward one: ``A`` or
@@ -197,7 +197,7 @@ def _mm_nt_db(A, B, out, db):
     _products_nt(A, B, out, db, sums)
 
 
-@dot_products
+@dot_products(python=False)
 def _products_nt(A, B, out, db, sums):
     """Small products: two rows of ``A`` against two rows of ``B`` per pass over the examples
     (four sums sharing each load: 1.3x to 1.8x faster than one at a time); an odd last row of

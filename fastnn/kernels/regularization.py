@@ -22,26 +22,26 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@elementwise
+@elementwise(python=False)
 def _mix64(z):
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
     return z ^ (z >> np.uint64(31))
 
 
-@elementwise
+@elementwise(python=False)
 def _key(seed, t, l):
     """``mix64(mix64(mix64(seed + GOLDEN) ^ t) ^ l)``, as the reference's :func:`dropout_key`."""
     return _mix64(_mix64(_mix64(np.uint64(seed) + _G) ^ np.uint64(t)) ^ np.uint64(l))
 
 
-@elementwise
+@elementwise(python=False)
 def _uniform(key, counter):
     """``(mix64(key + counter * GOLDEN) >> 11) * 2**-53``, ``counter = i * B + j + 1``."""
     return float(_mix64(key + np.uint64(counter) * _G) >> np.uint64(11)) * 2.0**-53
 
 
-@elementwise
+@elementwise(python=False)
 def _dropout_forward(A, M, keep_prob, key):
     """Draw the mask ``M`` (0/1) of the stream's ``key`` and apply it: ``A = A * M / keep_prob``."""
     n, B = A.shape
@@ -52,7 +52,7 @@ def _dropout_forward(A, M, keep_prob, key):
             A[i, j] = A[i, j] * M[i, j] / keep_prob
 
 
-@elementwise
+@elementwise(python=False)
 def _apply_mask(X, M, keep_prob):
     """``X = X * M / keep_prob``, in place: the backward step, and the forward one with a
     mask drawn beforehand (the course's, :func:`fastnn.reference.regularization.course_masks`)."""

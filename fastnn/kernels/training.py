@@ -89,7 +89,7 @@ GATHER_BLOCK = 8
 ROWS_MULTIPLY_ADDS = SMALL_PRODUCT
 
 
-@_engine
+@_engine(python=False)
 def _gather_weights(w, perm, start, wb):
     """Sample weights ``w[perm[start : start + B]]`` into ``wb`` (``B = wb.size``)."""
     order = perm[start : start + wb.size]
@@ -104,7 +104,7 @@ def _view(buf, offset, rows, cols):
     return view2d(buf, offset, rows, cols)
 
 
-@_engine
+@_engine(python=False)
 def _gather(XT, Y, perm, start, Xb, Yb, rows):
     """Examples ``perm[start : start + B]`` into the batch buffers, from ``XT`` (``X.T``, one
     example per contiguous row) and from ``Y``.

@@ -1,0 +1,74 @@
+"""Kernels only compiled code calls (:class:`fastnn.kernels._config._CompiledOnly`).
+
+They are compiled without the entry points Python would call them through, so a call from
+Python must be refused with a TypeError, before and after the kernel was compiled as some
+loop's callee: without the refusal that call would jump to code that does not exist (a
+crash, which is why the check runs in a fresh process).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numba
+import pytest
+
+pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="nothing is compiled under NUMBA_DISABLE_JIT")
+
+CALL_FROM_PYTHON = r"""
+import numpy as np
+from numba import types
+from fastnn.kernels import batching
+from fastnn.kernels._config import _CompiledOnly
+
+kernel = batching._mt_shuffle
+assert isinstance(kernel, _CompiledOnly)
+signature = (types.Array(types.int64, 1, "C"), types.Array(types.uint64, 1, "C"), types.int64)
+for attempt in ("before", "after"):
+    try:
+        kernel(np.arange(5), np.zeros(2 * 624, np.uint64), 624)
+    except TypeError as error:
+        print(attempt, error)
+    else:
+        raise SystemExit("no TypeError " + attempt)
+    kernel.compile(signature)  # as for a caller (compiled, or loaded from the disk cache)
+    assert kernel.signatures
+library = kernel.overloads[signature].library
+import os
+if os.environ["FASTNN_CACHE"] == "0":  # compiled here: its module is at hand
+    names = [f.name for f in library._final_module.functions if not f.is_declaration]
+    wrappers = [n for n in names if "cpython" in n or "cfunc" in n]
+    print("functions", len(names), "wrappers", wrappers)
+"""
+
+
+@pytest.mark.parametrize("cache", ["0", "1"])
+def test_a_compiled_only_kernel_called_from_python_is_a_type_error(cache):
+    env = dict(os.environ, FASTNN_CACHE=cache)
+    out = subprocess.run([sys.executable, "-c", CALL_FROM_PYTHON], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[:2] == [
+        f"{attempt} _mt_shuffle is called from compiled kernels only" for attempt in ("before", "after")
+    ]
+    if cache == "0":  # compiled in that process: its module holds the kernel, no wrapper
+        assert lines[2].startswith("functions ") and lines[2].endswith(" wrappers []"), lines[2]
+        assert not lines[2].startswith("functions 0 ")
+
+
+def test_a_kernel_python_calls_keeps_its_wrapper():
+    """The other side of the rule (so that the check above can tell): ``_permutation``,
+    called from Python, has its CPython wrapper."""
+    env = dict(os.environ, FASTNN_CACHE="0")
+    code = (
+        "import numpy as np\n"
+        "from fastnn.kernels import batching\n"
+        "batching._permutation(3, np.empty(5, np.int64), np.empty(2 * 624, np.uint64))\n"
+        "(cres,) = batching._permutation.overloads.values()\n"
+        "print(sum('cpython' in f.name for f in cres.library._final_module.functions))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) >= 1
