@@ -72,3 +72,74 @@ def test_a_kernel_python_calls_keeps_its_wrapper():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) >= 1
+
+
+UNCOUNTED = r"""
+import numpy as np
+from numba import njit
+from fastnn.kernels import batching, estimator, training
+from fastnn.kernels._config import _CompiledOnly, _Uncounted, reduction
+
+assert isinstance(training._epochs, _Uncounted) and isinstance(estimator._sk_epochs, _Uncounted)
+assert isinstance(batching._mt_shuffle, _CompiledOnly) and isinstance(batching._mt_shuffle, _Uncounted)
+
+
+def calls(kernel):
+    (cres,) = kernel.overloads.values()
+    ir = cres.library.get_llvm_str()
+    return ir.count("@NRT_incref("), ir.count("@NRT_decref(")
+
+
+def total(A, B):  # reads two arrays, and the same out of a tuple
+    pair = (A, B)
+    s = 0.0
+    for i in range(A.size):
+        s += A[i] * pair[1][i]
+    return s
+
+
+counted, uncounted = reduction(total), reduction(counted=False)(total)
+A = np.arange(4.0)
+assert counted(A, A) == uncounted(A, A) == 14.0
+print("counted", calls(counted), "uncounted", calls(uncounted))
+batching.epoch_permutation(5, 3, 1)  # compiles _mt_shuffle as a callee (no cache in this process)
+print("compiled-only", calls(batching._mt_shuffle))
+
+
+def same(A):
+    return A
+
+
+inner = reduction(python=False)(same)
+
+
+@njit
+def outer(A):
+    return inner(A)[0]
+
+
+def pair(A):
+    return A, 1.0
+
+
+for kernel in (reduction(counted=False)(same), outer, reduction(counted=False)(pair)):
+    try:
+        kernel(A)
+    except Exception as error:  # Numba reports the callee's TypeError as a typing error of the caller
+        name = kernel.py_func.__name__ if kernel is not outer else "same"
+        print("refused:", f"{name} returns " in str(error) and "must not return an array" in str(error))
+"""
+
+
+def test_uncounted_kernels_count_no_references():
+    """No call into Numba's reference counting is left in a kernel compiled without it (the
+    same kernel compiled with it has some), and one that would return an array is refused:
+    its caller would drop a reference it was never given."""
+    env = dict(os.environ, FASTNN_CACHE="0")
+    out = subprocess.run([sys.executable, "-c", UNCOUNTED], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr
+    both, compiled_only, *refused = out.stdout.splitlines()
+    assert both.startswith("counted (") and not both.startswith("counted (0, 0)"), both
+    assert both.endswith(" uncounted (0, 0)"), both
+    assert compiled_only == "compiled-only (0, 0)"
+    assert refused == ["refused: True"] * 3

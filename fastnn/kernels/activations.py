@@ -266,7 +266,7 @@ _SIGMOID, _TANH, _RELU, _LEAKY, _IDENTITY = (
 )
 
 
-@reduction
+@reduction(python=False)
 def _forward_hidden(Z, b, D, act, zero, slope):
     """Bias and hidden activation in place on ``Z``; ``D = g'(Z)`` for sigmoid and tanh."""
     if act == _SIGMOID:
@@ -324,7 +324,7 @@ def _row_sums(dZ, db):
         db[i, 0] = _row_sum(dZ, i)
 
 
-@reduction
+@reduction(python=False)
 def _backward_hidden(dA, A, D, db, act, zero, slope):
     """``dZ = dA * g'(Z)`` in place on ``dA`` and its row sums into ``db``."""
     if act == _SIGMOID or act == _TANH:

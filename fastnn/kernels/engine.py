@@ -176,6 +176,24 @@ def _run_shallow(X, Y, W1, b1, W2, b2, A1, D1, A2, dZ1, dZ2, dW1, db1, dW2, db2,
         _descend(b1, db1, lr, m_t)
 
 
+@_engine
+def _large_forward(A, b, D, act, zero, slope):
+    """:func:`_forward_hidden`, for :func:`_run_large` (Python cannot call it directly)."""
+    _forward_hidden(A, b, D, act, zero, slope)
+
+
+@_engine
+def _large_cost(Z, b, Y, dZ, db):
+    """:func:`_sigmoid_bce` (unclipped), for :func:`_run_large`."""
+    return _sigmoid_bce(Z, b, Y, dZ, db, 0.0)
+
+
+@_engine
+def _large_backward(dZ, A, D, db, act, zero, slope):
+    """:func:`_backward_hidden`, for :func:`_run_large`."""
+    _backward_hidden(dZ, A, D, db, act, zero, slope)
+
+
 def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, m_t, zero, slope, gram):
     """:func:`_run` driven from Python, with NumPy's BLAS for the products.
 
@@ -192,8 +210,8 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
             else:
                 np.matmul(W[l], X if l == 1 else A[l - 1], out=A[l])
             if l < L:
-                _forward_hidden(A[l], b[l], D[l], act, zero, slope)
-        costs[it] = _sigmoid_bce(A[L], b[L], Y, dZ[L], db[L], 0.0) / X.shape[1]
+                _large_forward(A[l], b[l], D[l], act, zero, slope)
+        costs[it] = _large_cost(A[L], b[L], Y, dZ[L], db[L]) / X.shape[1]
         for l in range(L, 0, -1):
             if l == 1 and gram:
                 np.matmul(dZ[1], G, out=GdZ)
@@ -202,7 +220,7 @@ def _run_large(X, Y, G, W, b, A, D, dW, db, dZ, P, S, GdZ, idx, costs, act, lr, 
                 np.matmul(dZ[l], (X if l == 1 else A[l - 1]).T, out=dW[l])
                 if l > 1:
                     np.matmul(W[l].T, dZ[l], out=dZ[l - 1])
-                    _backward_hidden(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
+                    _large_backward(dZ[l - 1], A[l - 1], D[l - 1], db[l - 1], act, zero, slope)
                 _descend(W[l], dW[l], lr, m_t)
             _descend(b[l], db[l], lr, m_t)
 

@@ -73,7 +73,7 @@ def _epoch_end(sch, counters, reals, loss):
     return event
 
 
-@_engine
+@_engine(counted=False)
 def _sk_epochs(XT, Y, net, hp, sch, order, key, counters, reals, losses, end_in_loop):
     """Up to ``losses.size`` epochs; returns how many ran (fewer when a stop was triggered).
 

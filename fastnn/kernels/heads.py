@@ -115,7 +115,7 @@ def _clipped_loss(code, a, y, clip):
     return loss
 
 
-@elementwise
+@elementwise(python=False)
 def _sigmoid_bce(Z, b, Y, dZ, db, clip):
     """Sigmoid units with binary cross-entropy, summed over units (multi-label) and examples.
 

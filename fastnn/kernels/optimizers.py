@@ -27,7 +27,7 @@ _GD, _MOMENTUM, _ADAM, _SK_MOMENTUM, _SK_NESTEROV, _SK_ADAM = (
 )
 
 
-@elementwise
+@elementwise(python=False)
 def _apply(code, p, g_raw, v, s, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2):
     """The step of ``code`` on the flat arrays, the first ``n_l2`` entries with the L2 term
     ``l2_over_b * p``, the others with ``0 * p`` (Adam's bias corrections ``c1 = 1 - beta1^t``,

@@ -260,7 +260,7 @@ def _step(X, Y, w, net, hp, lr, t):
     return cost
 
 
-@_engine
+@_engine(counted=False)
 def _epochs(X, Y, net, perm, key, hp, costs, epoch0, t0):
     """``costs.size`` epochs from epoch ``epoch0`` and mini-batch count ``t0``; returns the new count.
 
