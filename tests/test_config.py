@@ -1,9 +1,13 @@
-"""Kernels only compiled code calls (:class:`fastnn.kernels._config._CompiledOnly`).
+"""Kernels compiled with less: only compiled code calls them
+(:class:`fastnn.kernels._config._CompiledOnly`), or they count no references
+(:class:`~fastnn.kernels._config._Uncounted`).
 
-They are compiled without the entry points Python would call them through, so a call from
-Python must be refused with a TypeError, before and after the kernel was compiled as some
-loop's callee: without the refusal that call would jump to code that does not exist (a
-crash, which is why the check runs in a fresh process).
+Compiled-only kernels have no entry point for Python, so a call from Python must be refused
+with a TypeError, before and after the kernel was compiled (or loaded from the disk cache) as
+some loop's callee: without the refusal that call would jump to code that does not exist (a
+crash, which is why the checks run in fresh processes). Uncounted kernels must hold no call
+into Numba's reference counting, must not allocate or return an array, and must not pass
+their setting on to the counted kernels they call.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ for attempt in ("before", "after"):
         raise SystemExit("no TypeError " + attempt)
     kernel.compile(signature)  # as for a caller (compiled, or loaded from the disk cache)
     assert kernel.signatures
+print("loaded from the disk cache", sum(kernel.stats.cache_hits.values()))
 library = kernel.overloads[signature].library
 import os
 if os.environ["FASTNN_CACHE"] == "0":  # compiled here: its module is at hand
@@ -45,17 +50,22 @@ if os.environ["FASTNN_CACHE"] == "0":  # compiled here: its module is at hand
 
 
 @pytest.mark.parametrize("cache", ["0", "1"])
-def test_a_compiled_only_kernel_called_from_python_is_a_type_error(cache):
-    env = dict(os.environ, FASTNN_CACHE=cache)
-    out = subprocess.run([sys.executable, "-c", CALL_FROM_PYTHON], capture_output=True, text=True, timeout=600, env=env)
-    assert out.returncode == 0, out.stderr
+def test_a_compiled_only_kernel_called_from_python_is_a_type_error(cache, tmp_path):
+    """With the cache on, the second of two fresh processes loads the kernel from the disk."""
+    env = dict(os.environ, FASTNN_CACHE=cache, NUMBA_CACHE_DIR=str(tmp_path))
+    for _ in range(1 if cache == "0" else 2):
+        out = subprocess.run(
+            [sys.executable, "-c", CALL_FROM_PYTHON], capture_output=True, text=True, timeout=600, env=env
+        )
+        assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[:2] == [
-        f"{attempt} _mt_shuffle is called from compiled kernels only" for attempt in ("before", "after")
+    assert lines[:3] == [
+        *(f"{attempt} _mt_shuffle is called from compiled kernels only" for attempt in ("before", "after")),
+        f"loaded from the disk cache {int(cache)}",
     ]
     if cache == "0":  # compiled in that process: its module holds the kernel, no wrapper
-        assert lines[2].startswith("functions ") and lines[2].endswith(" wrappers []"), lines[2]
-        assert not lines[2].startswith("functions 0 ")
+        assert lines[3].startswith("functions ") and lines[3].endswith(" wrappers []"), lines[3]
+        assert not lines[3].startswith("functions 0 ")
 
 
 def test_a_kernel_python_calls_keeps_its_wrapper():
@@ -77,7 +87,7 @@ def test_a_kernel_python_calls_keeps_its_wrapper():
 UNCOUNTED = r"""
 import numpy as np
 from numba import njit
-from fastnn.kernels import batching, estimator, training
+from fastnn.kernels import batching, estimator, regularization, training
 from fastnn.kernels._config import _CompiledOnly, _Uncounted, reduction
 
 assert isinstance(training._epochs, _Uncounted) and isinstance(estimator._sk_epochs, _Uncounted)
@@ -122,12 +132,35 @@ def pair(A):
     return A, 1.0
 
 
-for kernel in (reduction(counted=False)(same), outer, reduction(counted=False)(pair)):
+def maybe(A):
+    return A if A.size > 2 else None
+
+
+for kernel in (reduction(counted=False)(same), outer, reduction(counted=False)(pair), reduction(counted=False)(maybe)):
     try:
         kernel(A)
     except Exception as error:  # Numba reports the callee's TypeError as a typing error of the caller
         name = kernel.py_func.__name__ if kernel is not outer else "same"
         print("refused:", f"{name} returns " in str(error) and "must not return an array" in str(error))
+
+
+def allocates(n):
+    return np.empty(n).size
+
+
+try:
+    reduction(counted=False)(allocates)(3)
+except Exception as error:
+    print("allocation refused:", type(error).__name__, "empty" in str(error))  # NumPy's allocators do not type
+
+
+def sum_of_squares(A):  # an uncounted caller of a counted kernel, compiled first from here
+    return regularization._squares(A)
+
+
+assert reduction(counted=False)(sum_of_squares)(A) == 14.0
+((signature, cres),) = regularization._squares.overloads.items()
+print("callee counts references:", cres.target_context.enable_nrt)
 """
 
 
@@ -138,8 +171,20 @@ def test_uncounted_kernels_count_no_references():
     env = dict(os.environ, FASTNN_CACHE="0")
     out = subprocess.run([sys.executable, "-c", UNCOUNTED], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr
-    both, compiled_only, *refused = out.stdout.splitlines()
+    both, compiled_only, *refused, allocation, callee = out.stdout.splitlines()
     assert both.startswith("counted (") and not both.startswith("counted (0, 0)"), both
     assert both.endswith(" uncounted (0, 0)"), both
     assert compiled_only == "compiled-only (0, 0)"
-    assert refused == ["refused: True"] * 3
+    assert refused == ["refused: True"] * 4
+    assert allocation == "allocation refused: TypingError True"
+    assert callee == "callee counts references: True"
+
+
+def test_python_false_with_counted_true_is_an_error():
+    from fastnn.kernels._config import reduction
+
+    def kernel(A):
+        return A.sum()
+
+    with pytest.raises(ValueError, match="kernel: a kernel only compiled code calls counts no references"):
+        reduction(python=False, counted=True)(kernel)

@@ -22,9 +22,10 @@ where ``t`` is close to 1.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numba
-from numba import types
+from numba.core.compiler import CompileResult
 from numba.core.registry import CPUDispatcher
 
 
@@ -57,17 +58,22 @@ class _Uncounted(CPUDispatcher):
     moons model's epoch, measured with ``perf``). A kernel needs no references of its own
     while its caller holds them for the whole call, as long as it allocates no array (Numba
     then refuses to compile it) and returns none (the caller would drop a reference it was
-    never given: :meth:`add_overload` refuses such a kernel).
+    never given: :meth:`add_overload` refuses such a kernel). What Numba inlines into it
+    (``inline="always"`` helpers) runs uncounted too; the kernels it calls count or not by
+    their own setting.
     """
 
-    def _check(self, cres) -> None:
-        if _holds_array(cres.signature.return_type):
+    def _check(self, cres: CompileResult) -> None:
+        """Refuse a compiled signature whose result holds a reference (an array, a tuple or
+        an optional holding one: anything Numba's data model gives an owner)."""
+        returned = cres.signature.return_type
+        if cres.target_context.data_model_manager[returned].contains_nrt_meminfo():
             raise TypeError(
-                f"{self.py_func.__qualname__} returns {cres.signature.return_type}: a kernel compiled "
-                "without reference counting must not return an array"
+                f"{self.py_func.__qualname__} returns {returned}: a kernel compiled without "
+                "reference counting must not return an array"
             )
 
-    def add_overload(self, cres) -> None:
+    def add_overload(self, cres: CompileResult) -> None:
         self._check(cres)
         super().add_overload(cres)
 
@@ -85,7 +91,7 @@ class _CompiledOnly(_Uncounted):
     Without reference counting too (:class:`_Uncounted`).
     """
 
-    def add_overload(self, cres) -> None:
+    def add_overload(self, cres: CompileResult) -> None:
         self._check(cres)
         self.overloads[tuple(cres.signature.args)] = cres
 
@@ -93,20 +99,15 @@ class _CompiledOnly(_Uncounted):
         raise TypeError(f"{self.py_func.__qualname__} is called from compiled kernels only")
 
 
-def _holds_array(typ) -> bool:
-    """Whether a Numba type is an array or a tuple holding one."""
-    if isinstance(typ, types.Array):
-        return True
-    return isinstance(typ, types.BaseTuple) and any(_holds_array(t) for t in typ)
-
-
-def _compile(func, fastmath, python: bool, counted: bool):
+def _compile(func: Callable, fastmath: set[str] | bool, python: bool, counted: bool | None) -> Callable:
     """Compile ``func`` with the common options and ``fastmath``: ``python=False``, a
     :class:`_CompiledOnly` kernel (no wrappers, no reference counting); ``counted=False``, an
     :class:`_Uncounted` one Python calls. The others count references explicitly
     (``_nrt=True``): Numba compiles a callee with its caller's setting unless the callee sets
     its own."""
-    if numba.config.DISABLE_JIT or (python and counted):
+    if not python and counted:
+        raise ValueError(f"{func.__qualname__}: a kernel only compiled code calls counts no references")
+    if numba.config.DISABLE_JIT or (python and counted is not False):
         return numba.njit(fastmath=fastmath, _nrt=True, **COMMON)(func)
     options = {key: value for key, value in COMMON.items() if key != "cache"}
     options.update(nopython=True, boundscheck=None, fastmath=fastmath, _nrt=False)
@@ -118,32 +119,48 @@ def _compile(func, fastmath, python: bool, counted: bool):
     return kernel
 
 
-def _decorator(fastmath):
-    """A kernel decorator with these flags: ``@deco``; ``@deco(python=False)`` for a kernel
-    only compiled code calls (:class:`_CompiledOnly`); ``@deco(counted=False)`` for one Python
-    calls, compiled without reference counting (:class:`_Uncounted`)."""
+def _decorator(fastmath: set[str] | bool, name: str, summary: str) -> Callable:
+    """A kernel decorator compiling with ``fastmath``, named ``name``, documented by ``summary``."""
 
-    def decorate(func=None, *, python: bool = True, counted: bool = True):
+    def decorate(func: Callable | None = None, *, python: bool = True, counted: bool | None = None):
         if func is None:
             return lambda f: _compile(f, fastmath, python, counted)
         return _compile(func, fastmath, python, counted)
 
+    decorate.__name__ = decorate.__qualname__ = name
+    decorate.__doc__ = f"""{summary}
+
+    Parameters
+    ----------
+    func : function
+        The kernel (``@{name}``), or None for a decorator with the keywords (``@{name}(...)``).
+    python : bool, default True
+        False: a kernel only compiled code calls (:class:`_CompiledOnly`: no wrappers, no
+        reference counting; then ``counted`` may not be True).
+    counted : bool, optional
+        False: a kernel Python calls, compiled without reference counting (:class:`_Uncounted`).
+    """
     return decorate
 
 
-#: Compile an elementwise kernel (no fastmath).
-elementwise = _decorator(False)
+elementwise = _decorator(False, "elementwise", "Compile an elementwise kernel (no fastmath).")
 
-#: Compile a kernel that sums (reassociation allowed when ``FASTNN_FASTMATH`` is on).
-reduction = _decorator(REDUCTION_FASTMATH)
+reduction = _decorator(
+    REDUCTION_FASTMATH,
+    "reduction",
+    "Compile a kernel that sums (reassociation allowed when ``FASTNN_FASTMATH`` is on).",
+)
 
 #: Flags for sums of products: reassociation, and each multiply-add fused into one rounding.
 PRODUCT_FASTMATH = {"reassoc", "contract"} if FASTMATH else False
 
-#: Compile a kernel of sums of products (``dW = dZ A^T``): as :func:`reduction`, and each
-#: multiply-add may be one fused instruction (one rounding instead of two: never less
-#: accurate; 1.03x to 1.06x faster on the Course II models, whose products are FMA-bound).
-dot_products = _decorator(PRODUCT_FASTMATH)
+dot_products = _decorator(
+    PRODUCT_FASTMATH,
+    "dot_products",
+    "Compile a kernel of sums of products (``dW = dZ A^T``): as :func:`reduction`, and each\n"
+    "    multiply-add may be one fused instruction (one rounding instead of two: never less\n"
+    "    accurate; 1.03x to 1.06x faster on the Course II models, whose products are FMA-bound).",
+)
 
 
 def inlined(func):
