@@ -97,11 +97,11 @@ def _gather_weights(w, perm, start, wb):
         wb[j] = w[np.uint64(order[j])]  # unsigned: no wraparound (see _gather)
 
 
-@inlined
-def _view(buf, offset, rows, cols):
-    """Rows x cols of ``buf`` from ``offset``: a C-contiguous view, no copy, borrowed
-    (:func:`~fastnn.kernels._views.view2d`; ``buf`` must outlive it)."""
-    return view2d(buf, offset, rows, cols)
+#: ``_view(buf, offset, rows, cols)``: rows x cols of ``buf`` from ``offset``, a C-contiguous
+#: view, no copy, borrowed (:func:`~fastnn.kernels._views.view2d`; ``buf`` must outlive it). The
+#: intrinsic itself, typed where it is called: a function wrapping it was inlined at each of
+#: its twenty-odd call sites, Numba's untyped passes and a deep copy of its IR every time.
+_view = view2d
 
 
 @_engine(python=False)
