@@ -167,8 +167,10 @@ def inlined(func):
     """Compile a function that Numba inlines into its callers before typing them (no call, no
     array returned through a call boundary, no compile of its own unless Python calls it).
 
-    For tiny helpers: the 2-D views of the training loop's flat buffers, about 10 % of a
-    small mini-batch's time when called. And for the levels of the training loops (one
+    For tiny helpers called in hot loops (the loop's 2-D views, each a call, once took about
+    10 % of a small mini-batch's time; they now call the ``view2d`` intrinsic itself, which
+    needs no inlining, where a wrapper was copied into each of twenty-odd call sites). And
+    for the levels of the training loops (one
     mini-batch's step and its gradient, the products' and the head's dispatching wrappers,
     the optimizer's update): Numba links every compiled callee into each caller and
     optimizes and generates its machine code again there, so each such level compiled on its
