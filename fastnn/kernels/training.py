@@ -117,7 +117,8 @@ _view = view2d
 @_engine(python=False)
 def _gather(XT, Y, perm, start, Xb, Yb, rows):
     """Examples ``perm[start : start + B]`` into the batch buffers, from ``XT`` (``X.T``, one
-    example per contiguous row) and from ``Y``.
+    example per contiguous row: a C-contiguous array, as :func:`~fastnn.kernels._views.prefetch`
+    needs) and from ``Y``.
 
     ``rows``: ``Xb`` is ``(B, n_x)``, each example's row copied whole (a stream of contiguous
     reads and writes; the first layer's products read the transposed view, by BLAS), the
@@ -134,9 +135,10 @@ def _gather(XT, Y, perm, start, Xb, Yb, rows):
     if rows:
         n = Xb.shape[1]
         line = max(CACHE_LINE // XT.itemsize, 1)
+        stride = np.uint64(XT.shape[1])
         for j in range(B):
             if j + GATHER_AHEAD < B:  # the lines of the row read GATHER_AHEAD rows from now
-                q = np.uint64(order[j + GATHER_AHEAD]) * np.uint64(n)
+                q = np.uint64(order[j + GATHER_AHEAD]) * stride
                 for i in range(0, n, line):
                     prefetch(XT, q + np.uint64(i))
                 prefetch(XT, q + np.uint64(n - 1))
