@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 
+from ._data import LARGE_EXAMPLES
+
 
 def _data(name):
     from sklearn.datasets import load_digits, make_moons
@@ -16,7 +18,7 @@ def _data(name):
         X, y = load_digits(return_X_y=True)
         return X / 16, y
     rng = np.random.default_rng(0)
-    return rng.random((60_000, 784)), rng.integers(0, 10, 60_000)
+    return rng.random((LARGE_EXAMPLES, 784)), rng.integers(0, 10, LARGE_EXAMPLES)
 
 
 #: name -> (estimator settings, epochs per timed fit)

@@ -10,9 +10,13 @@ import numpy as np
 
 from fastnn._comparisons import COMPARISONS, SHAPES
 
+from ._data import SMOKE
+
 
 class TimeKernels:
-    params = (sorted(COMPARISONS), ["numpy", "numba"], ["float64", "float32"], ["cat", "large"])
+    # The smoke run (_data.SMOKE) times the cat shape only: the large one runs the same code
+    # on more data, and each case costs the run about a second of its own (168 cases: 266 s).
+    params = (sorted(COMPARISONS), ["numpy", "numba"], ["float64", "float32"], ["cat"] if SMOKE else ["cat", "large"])
     param_names = ["kernel", "backend", "dtype", "shape"]
     timeout = 300
 

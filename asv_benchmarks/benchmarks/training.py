@@ -12,7 +12,7 @@ from fastnn import datasets
 from fastnn import reference as R
 from fastnn.kernels.engine import Trainer
 
-from ._data import workload
+from ._data import LARGE_EXAMPLES, workload
 
 ITERATIONS = {"cat_L_layer": 50, "planar": 1000, "784x60000": 1}
 
@@ -105,8 +105,8 @@ MINIBATCH = {
     ),
     "softmax_784x60000_adam": (
         lambda: (
-            np.random.default_rng(0).random((784, 60_000)),
-            np.random.default_rng(1).integers(0, 10, (1, 60_000)),
+            np.random.default_rng(0).random((784, LARGE_EXAMPLES)),
+            np.random.default_rng(1).integers(0, 10, (1, LARGE_EXAMPLES)),
         ),
         [784, 128, 64, 10],
         dict(loss="categorical_crossentropy", optimizer="adam", learning_rate=0.001, batch_size=200, init="he"),
