@@ -13,7 +13,7 @@ return a view to Python (it would not keep its buffer alive).
 
 :func:`prefetch` asks the processor to start loading a cache line that a loop will read
 soon (LLVM's ``llvm.prefetch``: a hint, which never faults and changes no value). With
-``NUMBA_DISABLE_JIT=1`` it does nothing.
+``NUMBA_DISABLE_JIT=1`` it only checks that its address is inside the array.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def view2d(typingctx, buf, offset, rows, cols):
 #: ``llvm.prefetch``'s locality for :func:`prefetch` (0 to 3, 3 the closest cache): 2 is
 #: x86's ``prefetcht1`` (on Intel's processors into the level-2 cache; how AMD's treat the
 #: three levels of hint is theirs to decide, measured here). Gathering 200 random rows of 60,000 x 784
-#: (2-core AMD EPYC, each row's lines requested four rows ahead) took 36 to 37 ms an epoch
-#: in float64 and 14 to 16 ms in float32 at 2, against 48 to 50 and 22 to 28 ms without
+#: (2-core AMD EPYC, each row's lines requested four rows ahead) took 35 to 37 ms an epoch
+#: in float64 and 14 to 16 ms in float32 at 2, against 47 to 55 and 22 to 30 ms without
 #: prefetching; 3 (``prefetcht0``) gained nothing and 0 (non-temporal) lost a little.
 PREFETCH_LOCALITY = 2
 

@@ -85,9 +85,9 @@ GATHER_BLOCK = 8
 #: Rows gathered (``Hyper.rows``) while the lines of the row this many rows ahead are being
 #: fetched (:func:`~fastnn.kernels._views.prefetch`): random rows of a large ``X`` each start
 #: where the processor's own prefetcher has nothing to go on. 60,000 x 784, batch 200, 2-core
-#: AMD EPYC: an epoch's gathers 36 to 37 ms in float64 and 14 to 16 ms in float32 at 4 rows,
-#: 41 ms and 16 to 17 ms at 2, 38 to 43 ms and 14 to 20 ms at 8, against 48 to 50 ms and 22
-#: to 28 ms without (each gather a compiled loop as this one, ad-hoc script, medians of 5).
+#: AMD EPYC: an epoch's gathers 35 to 37 ms in float64 and 14 to 16 ms in float32 at 4 rows,
+#: 36 to 41 ms and 16 to 17 ms at 2, 35 to 43 ms and 14 to 20 ms at 8, against 47 to 55 ms and
+#: 22 to 30 ms without (each gather a compiled loop as this one, ad-hoc script, medians of 5).
 GATHER_AHEAD = 4
 #: Bytes in a cache line (x86-64, AArch64's common ones), one prefetch each.
 CACHE_LINE = 64
