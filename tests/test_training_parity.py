@@ -259,7 +259,8 @@ def test_public_kernel_twins(dtype):
 
 
 def test_tables_cover_the_spec():
-    from fastnn.kernels.training import ACT_CODES, DECAY_CODES
+    from fastnn.kernels.activations import ACT_CODES
+    from fastnn.kernels.training import DECAY_CODES
 
     assert set(ACT_CODES) == set(HIDDEN_ACTIVATIONS)
     assert set(KH.HEAD_CODES) == set(LOSSES) == set(KH.HEADS)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numba
 from numba.core.compiler import CompileResult
 from numba.core.registry import CPUDispatcher
+from numba.core.types.function_type import CompileResultWAP
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -99,21 +100,35 @@ class _CompiledOnly(_Uncounted):
         raise TypeError(f"{self.py_func.__qualname__} is called from compiled kernels only")
 
 
-def _compile(func: Callable, fastmath: set[str] | bool, python: bool, counted: bool | None) -> Callable:
+class _Pointed(_CompiledOnly):
+    """A kernel compiled code calls through a function pointer (:func:`function_pointer`):
+    as :class:`_CompiledOnly`, but with the C function wrapper, the entry point a pointer
+    holds. Its callers are compiled without its code (they call the address they are given),
+    so a caller compiled once serves every kernel of the same signature, and a kernel that no
+    run uses is never compiled (:mod:`fastnn.kernels.ops`). Exceptions cannot cross that
+    wrapper: such a kernel must not raise."""
+
+
+def _compile(
+    func: Callable, fastmath: set[str] | bool, python: bool, counted: bool | None, pointer: bool = False
+) -> Callable:
     """Compile ``func`` with the common options and ``fastmath``: ``python=False``, a
-    :class:`_CompiledOnly` kernel (no wrappers, no reference counting); ``counted=False``, an
-    :class:`_Uncounted` one Python calls. The others count references explicitly
-    (``_nrt=True``): Numba compiles a callee with its caller's setting unless the callee sets
-    its own."""
+    :class:`_CompiledOnly` kernel (no wrappers, no reference counting), with ``pointer`` a
+    :class:`_Pointed` one (the C wrapper kept); ``counted=False``, an :class:`_Uncounted` one
+    Python calls. The others count references explicitly (``_nrt=True``): Numba compiles a
+    callee with its caller's setting unless the callee sets its own."""
     if not python and counted:
         raise ValueError(f"{func.__qualname__}: a kernel only compiled code calls counts no references")
+    if pointer and python:
+        raise ValueError(f"{func.__qualname__}: a kernel called through a pointer is called by compiled code only")
     if numba.config.DISABLE_JIT or (python and counted is not False):
         return numba.njit(fastmath=fastmath, _nrt=True, **COMMON)(func)
     options = {key: value for key, value in COMMON.items() if key != "cache"}
     options.update(nopython=True, boundscheck=None, fastmath=fastmath, _nrt=False)
     if not python:
-        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
-    kernel = (_Uncounted if python else _CompiledOnly)(py_func=func, locals={}, targetoptions=options)
+        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=not pointer)
+    kind = _Uncounted if python else _Pointed if pointer else _CompiledOnly
+    kernel = kind(py_func=func, locals={}, targetoptions=options)
     if CACHE:
         kernel.enable_caching()
     return kernel
@@ -122,10 +137,12 @@ def _compile(func: Callable, fastmath: set[str] | bool, python: bool, counted: b
 def _decorator(fastmath: set[str] | bool, name: str, summary: str) -> Callable:
     """A kernel decorator compiling with ``fastmath``, named ``name``, documented by ``summary``."""
 
-    def decorate(func: Callable | None = None, *, python: bool = True, counted: bool | None = None):
+    def decorate(
+        func: Callable | None = None, *, python: bool = True, counted: bool | None = None, pointer: bool = False
+    ):
         if func is None:
-            return lambda f: _compile(f, fastmath, python, counted)
-        return _compile(func, fastmath, python, counted)
+            return lambda f: _compile(f, fastmath, python, counted, pointer)
+        return _compile(func, fastmath, python, counted, pointer)
 
     decorate.__name__ = decorate.__qualname__ = name
     decorate.__doc__ = f"""{summary}
@@ -139,6 +156,8 @@ def _decorator(fastmath: set[str] | bool, name: str, summary: str) -> Callable:
         reference counting; then ``counted`` may not be True).
     counted : bool, optional
         False: a kernel Python calls, compiled without reference counting (:class:`_Uncounted`).
+    pointer : bool, default False
+        With ``python=False``: a kernel called through a function pointer (:class:`_Pointed`).
     """
     return decorate
 
@@ -183,3 +202,18 @@ def inlined(func):
     sample weights is reached only from the :func:`reduction` epoch loops.
     """
     return numba.njit(inline="always", fastmath=False, **COMMON)(func)
+
+
+def function_pointer(kernel: Callable, signature: numba.core.typing.Signature) -> object:
+    """``kernel`` (a :class:`_Pointed` kernel) compiled for ``signature`` (or loaded from the
+    cache), as a value compiled code calls through a pointer: Numba types it as
+    ``FunctionType(signature)``, whatever the kernel. Under ``NUMBA_DISABLE_JIT`` the Python
+    function itself."""
+    if numba.config.DISABLE_JIT:
+        return kernel
+    kernel.compile(signature.args)
+    cres = kernel.overloads[signature.args]
+    if cres.signature != signature:
+        name, returned = kernel.py_func.__qualname__, cres.signature.return_type
+        raise TypeError(f"{name} returns {returned}, not {signature.return_type}")
+    return CompileResultWAP(cres)

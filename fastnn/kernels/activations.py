@@ -24,7 +24,7 @@ import functools
 import numpy as np
 
 from fastnn._typing import FloatArray
-from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels._config import elementwise, inlined, reduction
 from fastnn.kernels._vmath import (
     exp_nonpositive,
     math_constants,
@@ -266,9 +266,12 @@ _SIGMOID, _TANH, _RELU, _LEAKY, _IDENTITY = (
 )
 
 
-@reduction(python=False)
+@inlined
 def _forward_hidden(Z, b, D, act, zero, slope):
-    """Bias and hidden activation in place on ``Z``; ``D = g'(Z)`` for sigmoid and tanh."""
+    """Bias and hidden activation in place on ``Z``; ``D = g'(Z)`` for sigmoid and tanh.
+    Inlined (as :func:`_backward_hidden`): where ``act`` is a constant, in
+    :mod:`fastnn.kernels.ops`, the other activations' branches are pruned before typing, and
+    their kernels never compiled."""
     if act == _SIGMOID:
         _bias_sigmoid_train(Z, b, D)
     elif act == _TANH:
@@ -324,7 +327,7 @@ def _row_sums(dZ, db):
         db[i, 0] = _row_sum(dZ, i)
 
 
-@reduction(python=False)
+@inlined
 def _backward_hidden(dA, A, D, db, act, zero, slope):
     """``dZ = dA * g'(Z)`` in place on ``dA`` and its row sums into ``db``."""
     if act == _SIGMOID or act == _TANH:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastnn.kernels._config import elementwise, reduction
+from fastnn.kernels._config import elementwise, inlined, reduction
 from fastnn.kernels.optimizers import _apply
 from fastnn.spec import TrainingSpec
 
@@ -82,12 +82,13 @@ def _w1_squares(Q, qc, k):
     return c * c * qc[_W0_SQUARES] + c * p0_m + p_m
 
 
-@reduction(python=False)
+@inlined
 def _gram_step(code, Q, qc, GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon):
     """The step of optimizer ``code`` (linear) on ``P`` (raw gradient ``GdZ``, ``dZ1 G``), on
     ``M`` (raw gradient ``dZ1``; both flat, ``k = n1 m`` entries) and on ``c`` (raw gradient
     0); every one of them carries the L2 term. In float64 (``Q``, ``qc``) whatever the data's
-    dtype."""
+    dtype. Inlined into the Gram-mode step kernels of :mod:`fastnn.kernels.ops` (no fastmath
+    flags, as :func:`~fastnn.kernels.optimizers._apply` needs), each for one ``code``."""
     P, VP = Q[_P * k : (_P + 1) * k], Q[_VP * k : (_VP + 1) * k]
     M, VM = Q[_M * k : (_M + 1) * k], Q[_VM * k : (_VM + 1) * k]
     # Every entry carries the L2 term: n_l2 is each array's size (a variable; the literal 1

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from fastnn._typing import Parameters
-from fastnn.kernels._config import elementwise, inlined
+from fastnn.kernels._config import inlined
 from fastnn.reference.optimizers import MOMENTS
 from fastnn.reference.optimizers import init_state as init_state
 from fastnn.spec import OPTIMIZERS, TrainingSpec
@@ -27,7 +27,7 @@ _GD, _MOMENTUM, _ADAM, _SK_MOMENTUM, _SK_NESTEROV, _SK_ADAM = (
 )
 
 
-@elementwise(python=False)
+@inlined
 def _apply(code, p, g_raw, v, s, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2):
     """The step of ``code`` on the flat arrays, the first ``n_l2`` entries with the L2 term
     ``l2_over_b * p``, the others with ``0 * p`` (Adam's bias corrections ``c1 = 1 - beta1^t``,
@@ -40,7 +40,11 @@ def _apply(code, p, g_raw, v, s, n_l2, B, l2_over_b, lr, beta, beta1, beta2, eps
     biases apart cost 185 ns a step on the 30 parameters of the moons model against 108 ns
     (scikit-learn's Adam, timed in a compiled loop, bit for bit the same). Indices run from 0:
     from a variable start, Numba's wraparound for a possibly negative index keeps LLVM from
-    vectorizing (Adam: 3.3x slower; ``tests/test_codegen.py``)."""
+    vectorizing (Adam: 3.3x slower; ``tests/test_codegen.py``).
+
+    Inlined into callers that are all compiled without fastmath flags (the step kernels of
+    :mod:`fastnn.kernels.ops`, and :func:`_update` as Python calls it): where ``code`` is a
+    constant, the other optimizers' loops are pruned before typing."""
     f = p.dtype.type
     B_, l2_b, lr_, beta_, beta1_, beta2_, eps = f(B), f(l2_over_b), f(lr), f(beta), f(beta1), f(beta2), f(epsilon)
     rest, rest1, rest2, none = f(1.0 - beta), f(1.0 - beta1), f(1.0 - beta2), f(0.0)
@@ -96,11 +100,19 @@ def _update(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilo
     reference's ``dW + 0``). An unknown code raises. One call per step, on 1-d arrays: a
     reshape here, or the bias corrections' powers computed per parameter array, cost more
     than a small network's whole update."""
+    c1, c2 = _corrections(code, beta1, beta2, t)
+    _apply(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
+
+
+@inlined
+def _corrections(code, beta1, beta2, t):
+    """Adam's bias corrections ``(1 - beta1^t, 1 - beta2^t)`` at step ``t`` (1-based) for the
+    Adams, ``(1.0, 1.0)`` for the others."""
     c1 = c2 = 1.0
     if code == _ADAM or code == _SK_ADAM:
         c1 = 1.0 - beta1 ** float(t)  # libm pow, as Python computes the reference's (an integer power rounds otherwise)
         c2 = 1.0 - beta2 ** float(t)
-    _apply(code, P, G, V, S, n_l2, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
+    return c1, c2
 
 
 def step(

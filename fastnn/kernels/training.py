@@ -7,7 +7,10 @@ buffers, the dropout masks (:mod:`fastnn.kernels.regularization`), the head
 (:mod:`fastnn.kernels.heads`), the update (:mod:`fastnn.kernels.optimizers`) and the
 epoch's learning rate all happen in compiled code; Python is re-entered once per chunk of
 epochs. What differs between runs is read from one :class:`Hyper` tuple of codes and
-numbers, built from the :class:`~fastnn.spec.TrainingSpec` by :class:`EpochTrainer`.
+numbers, built from the :class:`~fastnn.spec.TrainingSpec` by :class:`EpochTrainer`; what
+depends on the hidden activation, the head and the optimizer is called through the pointers it
+holds (:mod:`fastnn.kernels.ops`), so that the loop compiles once per dtype and a run compiles
+only its own activation's, head's and optimizer's kernels.
 
 Buffers travel as one named tuple of flat arrays (:class:`Net`) with the offsets of each
 layer in them; the loop takes views (a view costs nothing, a lookup in a typed list a call
@@ -26,17 +29,16 @@ from fastnn._typing import FloatArray, Parameters
 from fastnn.kernels._blas import gemm
 from fastnn.kernels._config import inlined, reduction
 from fastnn.kernels._views import prefetch, view2d
-from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden, _row_sums, constants
+from fastnn.kernels.activations import _row_sums, constants
 from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
 from fastnn.kernels.engine import MODES, _dummy, choose_mode
-from fastnn.kernels.gram import _gram_step, _load_p, _w1_squares, gram_arrays, gram_refusal, gram_w1
-from fastnn.kernels.heads import HEAD_CODES, _head, _weigh
-from fastnn.kernels.optimizers import OPTIMIZER_CODES, _update
+from fastnn.kernels.gram import _load_p, _w1_squares, gram_arrays, gram_refusal, gram_w1
+from fastnn.kernels.heads import HEAD_CODES, _weigh
+from fastnn.kernels.ops import ops
+from fastnn.kernels.optimizers import OPTIMIZER_CODES, _corrections
 from fastnn.kernels.products import (
     SMALL_PRODUCT,
     _mm,
-    _mm_backward,
-    _mm_forward,
     _mm_gram,
     _mm_nt,
     _mm_nt_db,
@@ -53,14 +55,15 @@ _engine = reduction
 DECAY_CODES = {name: code for code, name in enumerate(DECAYS)}
 _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 
-#: The run's settings as the compiled loop reads them (codes, then numbers in float64).
-#: ``clip``: 0 (the exact loss), or the probability clip of scikit-learn's log-loss, which
+#: The run's settings as the compiled loop reads them (the pointers to its activation's,
+#: head's and optimizer's kernels, :class:`~fastnn.kernels.ops.Ops`; codes; then numbers in
+#: float64). ``clip``: 0 (the exact loss), or the probability clip of scikit-learn's log-loss, which
 #: its estimators set (read by the cross-entropy heads and by the weighted head, ``_weigh``).
 #: ``rows``: gathered batches hold their examples as rows, ``(B, n_x)`` (:func:`_gather`).
 #: ``gram``: Gram mode (:mod:`fastnn.kernels.gram`; full batch only).
 Hyper = namedtuple(
     "Hyper",
-    "act head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
+    "ops head opt decay lr beta beta1 beta2 epsilon l2 keep_prob decay_rate decay_interval "
     "batch shuffle_seed dropout_seed fixed_masks loss_scale weighted clip zero slope rows gram",
 )
 
@@ -199,9 +202,9 @@ def _gradient(X, Y, w, net, hp, t):
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
             b = _view(net.P, net.b_off[l], d[l], 1)
             if own_product:  # then the layer's own pass
-                _forward_hidden(A, b, D, hp.act, hp.zero, hp.slope)
+                hp.ops.activate(A, b, D, hp.zero, hp.slope)
             else:
-                _mm_forward(W, A_prev, A, b, D, hp.act, hp.zero, hp.slope)
+                hp.ops.forward(W, A_prev, A, b, D, hp.zero, hp.slope)
             if dropout:
                 M = _view(net.M, net.a_off[l], d[l], B)
                 if hp.fixed_masks:
@@ -213,7 +216,7 @@ def _gradient(X, Y, w, net, hp, t):
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
     A_L = _view(net.A, net.a_off[L], d[L], B)
-    cost = _head(hp.head, A_L, b_L, Y, dZ, db_L, hp.clip)
+    cost = hp.ops.head(A_L, b_L, Y, dZ, db_L, hp.clip)
     if hp.weighted:
         cost = _weigh(hp.head, A_L, Y, dZ, db_L, w, hp.clip)
     cost *= hp.loss_scale
@@ -232,7 +235,7 @@ def _gradient(X, Y, w, net, hp, t):
                 _mm(dZ, X, dW)
             if not (l == L or dropout):
                 _row_sums(dZ, _view(net.G, net.b_off[l], d[l], 1))
-        elif l == L or dropout:  # db_L from the head; with dropout, from _backward_hidden
+        elif l == L or dropout:  # db_L from the head; with dropout, from hp.ops.derive
             _mm_nt(dZ, A_prev, dW)
         else:  # dZ_l's row sums with dW_l: db_l
             _mm_nt_db(dZ, A_prev, dW, _view(net.G, net.b_off[l], d[l], 1))
@@ -244,9 +247,9 @@ def _gradient(X, Y, w, net, hp, t):
                 _mm_tn(W, dZ, dZ_prev)
                 _apply_mask(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
                 db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
-                _backward_hidden(dZ_prev, A_prev, D, db, hp.act, hp.zero, hp.slope)
+                hp.ops.derive(dZ_prev, A_prev, D, db, hp.zero, hp.slope)
             else:
-                _mm_backward(W, dZ, dZ_prev, A_prev, D, hp.act, hp.zero, hp.slope)
+                hp.ops.backward(W, dZ, dZ_prev, A_prev, D, hp.zero, hp.slope)
     return cost
 
 
@@ -267,15 +270,16 @@ def _step(X, Y, w, net, hp, lr, t):
     # Every gradient is computed from the parameters before the step: now the step, of the
     # weights (the first n_w entries, with their L2 term) and the biases, in one call.
     l2_over_b, beta, beta1, beta2, epsilon = hp.l2 / B, hp.beta, hp.beta1, hp.beta2, hp.epsilon
+    c1, c2 = _corrections(hp.opt, beta1, beta2, t + 1)
     if hp.gram:  # W1 through its Gram-mode coordinates, the rest of the parameters as they are
         d, b = net.dims, Y.shape[1]
         k, w1 = d[1] * b, d[1] * d[0]
         dZ1 = net.dZ[net.a_off[1] : net.a_off[1] + k]
-        _gram_step(hp.opt, net.Q, net.qc, net.GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
+        hp.ops.gram_step(net.Q, net.qc, net.GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
         P, G, V, S = net.P[w1:], net.G[w1:], net.V[w1:], net.S[w1:]
-        _update(hp.opt, P, G, V, S, net.n_w - w1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
+        hp.ops.step(P, G, V, S, net.n_w - w1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
     else:
-        _update(hp.opt, net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, t + 1)
+        hp.ops.step(net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
     return cost
 
 
@@ -480,8 +484,17 @@ class EpochTrainer:
         self.perm = np.arange(m, dtype=np.int64)
         self.key = np.zeros(EPOCH_KEY, np.uint64)  # the shuffle generator's workspace
         c = constants(dtype)
+        own_product = bool(gram) or (gathers and dims[0] * dims[1] * B > ROWS_MULTIPLY_ADDS)
         self.hyper = Hyper(
-            ACT_CODES[spec.hidden_activation],
+            ops(
+                spec.hidden_activation,
+                spec.loss,
+                spec.optimizer,
+                dtype,
+                activate=own_product and L > 1,
+                derive=spec.keep_prob < 1,
+                gram=bool(gram),
+            ),
             HEAD_CODES[spec.loss],
             OPTIMIZER_CODES[spec.optimizer],
             DECAY_CODES[spec.decay],
@@ -503,7 +516,7 @@ class EpochTrainer:
             0.0,
             c["zero"],
             c["slope"],
-            gathers and dims[0] * dims[1] * B > ROWS_MULTIPLY_ADDS,
+            own_product and not gram,
             bool(gram),
         )
         self.mode = "gram" if gram else "standard"

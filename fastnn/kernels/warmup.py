@@ -13,7 +13,9 @@ def warmup(dtypes=("float64", "float32")) -> float:
     Runs each public kernel (the Course I blocks, the heads, the optimizer step), a
     two-iteration training per hidden activation in both modes of the classic engine (its
     compiled loops, and the kernels its Python-driven loop for large iterations calls), the
-    generic loop (full batch and mini-batches: its Gram mode is the same compiled code), its
+    generic loop (full batch and mini-batches: its Gram mode is the same compiled code) and
+    every activation's, head's and optimizer's kernels it calls through pointers
+    (:mod:`fastnn.kernels.ops`), its
     forward and backward pass alone (what ``fastnn.sklearn``'s L-BFGS and the Dask workers
     call), and, when scikit-learn is installed, the estimators' loop (``fastnn.sklearn``), on
     tiny data. Without it kernels compile lazily on first use.
@@ -21,6 +23,7 @@ def warmup(dtypes=("float64", "float32")) -> float:
     from dataclasses import replace
 
     from fastnn import kernels as K
+    from fastnn.kernels import ops
     from fastnn.kernels.engine import Trainer
     from fastnn.kernels.heads import HEADS
     from fastnn.kernels.optimizers import init_state, step
@@ -46,8 +49,10 @@ def warmup(dtypes=("float64", "float32")) -> float:
         K.sigmoid_cross_entropy(X[:1], Y)
         K.compute_cost(AL, Y)
         K.gradient_descent(X, Y, params, "relu", 0.1, 1)
-        # The generic loop: one compilation serves every head, optimizer and setting (they are
-        # codes it reads at run time), full batch and mini-batches.
+        # The generic loop: one compilation serves every head, optimizer and setting (codes it
+        # reads at run time, and pointers to the kernels of each, all compiled here), full batch
+        # and mini-batches.
+        ops.warm(dtype)
         onehot = np.eye(2, dtype=dtype)[:, [0, 1, 1, 0]]
         spec = TrainingSpec((3, 2, 2), "tanh", "categorical_crossentropy", "adam", 0.1, batch_size=3, keep_prob=0.9)
         trainers = [EpochTrainer(X, onehot, params_2, replace(spec, batch_size=size)) for size in (None, 3)]

@@ -1,0 +1,105 @@
+"""The generic loop compiles only the activation, head and optimizer a run uses.
+
+:mod:`fastnn.kernels.ops` hands the loop pointers to one kernel per activation, head and
+optimizer, each a dispatching function inlined with its code a constant, so that Numba prunes
+the other codes' branches before typing them. A regression (a dispatcher no longer inlined,
+a code read at run time again) compiles every activation's and head's kernels into every
+run, seconds of a cold start, with every result unchanged: only this test sees it.
+
+In a fresh process with an empty kernel cache (a kernel loaded from the cache brings none of
+its callees, and a run would then prove nothing), one softmax run with tanh, Adam, dropout
+and mini-batches; then the kernels of the other activations and heads must hold no compiled
+signature, and the kernels made for the loop are the run's own.
+
+Mutations tried, each caught: ``_forward_hidden`` or ``_backward_hidden`` compiled on its
+own instead of inlined (each then compiles every activation's passes); the head's code, or the
+activation's, made a value computed at run time inside its kernel in ``ops`` (no pruning).
+Not covered: the optimizer's step, whose other loops leave no kernel behind when compiled
+(they are inlined code); its pruning shows only in the compile time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastnn.kernels import ops
+from fastnn.kernels._config import function_pointer
+
+REPO = Path(__file__).resolve().parents[1]
+
+SCRIPT = r"""
+import json
+import numpy as np
+import fastnn
+from fastnn.kernels import activations, heads, ops, products
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2, 150))
+labels = (X[0] > X[1]).astype(int)[None, :]
+fastnn.train(X, labels, [2, 6, 4, 2], hidden_activation="tanh", loss="categorical_crossentropy", optimizer="adam",
+             batch_size=32, keep_prob=0.9, num_iterations=2, backend="numba")
+leaves = {
+    name: len(getattr(module, name).overloads)
+    for module, names in (
+        (activations, ["_bias_sigmoid_train", "_bias_tanh_train", "_bias_leaky_relu_train", "_bias_add",
+                       "_scale_dz_db", "_leaky_relu_dz_db", "_relu_dz_db"]),
+        (heads, ["_sigmoid_bce", "_identity_se", "_exp_poisson", "_softmax_cce"]),
+        (products, ["_relu_forward_product", "_relu_backward_product"]),
+    )
+    for name in names
+}
+made = sorted(f"{kind}:{code}" for (kind, code), kernel in ops.KERNELS.items() if kernel.overloads)
+print(json.dumps({"leaves": leaves, "made": made}))
+"""
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled without the JIT")
+def test_a_run_compiles_only_its_own_kernels(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), FASTNN_CACHE="1", PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    # tanh's forward pass, and its backward one after the dropout mask; the softmax head
+    used = {"_bias_tanh_train", "_scale_dz_db", "_softmax_cce"}
+    for name, count in found["leaves"].items():
+        if name in used:
+            assert count == 1, f"{name}: {count} signatures, expected the run's one"
+        else:
+            assert count == 0, f"{name} was compiled by a run that never calls it"
+    from fastnn.kernels.activations import ACT_CODES
+    from fastnn.kernels.heads import HEAD_CODES
+    from fastnn.kernels.optimizers import OPTIMIZER_CODES
+
+    tanh, cce, adam = ACT_CODES["tanh"], HEAD_CODES["categorical_crossentropy"], OPTIMIZER_CODES["adam"]
+    expected = {f"forward:{tanh}", f"backward:{tanh}", "activate:-1", f"derive:{tanh}", f"head:{cce}"}
+    assert set(found["made"]) == expected | {f"step:{adam}", "gram_step:-1"}
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no pointers without the JIT")
+def test_pointer_of_another_return_type_is_refused():
+    from numba import types
+
+    wrong = types.float64(*ops.signatures(np.float64)["step"].args)  # the step returns nothing
+    with pytest.raises(TypeError, match="returns none, not float64"):
+        function_pointer(ops._kernel("step", "gd"), wrong)
+
+
+def test_every_slot_has_a_signature_and_a_kernel_per_name():
+    from fastnn.spec import HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS
+
+    for dtype in (np.float32, np.float64):
+        assert set(ops.signatures(dtype)) == set(ops.Ops._fields)
+    for names, kinds in (
+        (HIDDEN_ACTIVATIONS, ("forward", "backward", "activate", "derive")),
+        (LOSSES, ("head",)),
+        (OPTIMIZERS, ("step",)),
+    ):
+        for kind in kinds:
+            assert len({id(ops._kernel(kind, name)) for name in names}) == len(names)
