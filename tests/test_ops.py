@@ -48,8 +48,8 @@ fastnn.train(X, labels, [2, 6, 4, 2], hidden_activation="tanh", loss="categorica
 leaves = {
     name: len(getattr(module, name).overloads)
     for module, names in (
-        (activations, ["_bias_sigmoid_train", "_bias_tanh_train", "_bias_leaky_relu_train", "_bias_add",
-                       "_scale_dz_db", "_leaky_relu_dz_db", "_relu_dz_db"]),
+        (activations, ["_bias_sigmoid_train", "_bias_tanh_train", "_bias_relu_train", "_bias_leaky_relu_train",
+                       "_bias_add", "_scale_dz_db", "_leaky_relu_dz_db", "_relu_dz_db"]),
         (heads, ["_sigmoid_bce", "_identity_se", "_exp_poisson", "_softmax_cce"]),
         (products, ["_relu_forward_product", "_relu_backward_product"]),
     )
@@ -80,6 +80,40 @@ def test_a_run_compiles_only_its_own_kernels(tmp_path):
     tanh, cce, adam = ACT_CODES["tanh"], HEAD_CODES["categorical_crossentropy"], OPTIMIZER_CODES["adam"]
     expected = {f"forward:{tanh}", f"backward:{tanh}", "activate:-1", f"derive:{tanh}", f"head:{cce}"}
     assert set(found["made"]) == expected | {f"step:{adam}", "gram_step:-1"}
+
+
+CACHED = r"""
+import sys
+import numpy as np
+import fastnn
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2, 150))
+Y = (X[0] > X[1]).astype(float)[None, :]
+for act in sys.argv[1:]:
+    kw = dict(hidden_activation=act, optimizer="adam", learning_rate=0.01, num_iterations=5)
+    ref = fastnn.train(X, Y, [2, 6, 1], backend="numpy", **kw).costs
+    got = fastnn.train(X, Y, [2, 6, 1], backend="numba", **kw).costs
+    np.testing.assert_allclose(got, ref, rtol=1e-12, err_msg=act)
+"""
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled without the JIT")
+def test_kernels_cached_by_different_processes_stay_apart(tmp_path):
+    """Processes sharing one disk cache, each compiling the kernels of its own activation: a
+    later process that loads one activation's kernels and compiles another's must still call
+    each its own. Numba names a compiled function after its qualified name and a counter that
+    starts afresh in every process, so two closures of one factory, compiled in two processes,
+    came back under one name and a run called the other's code (the products'
+    ``_product_kernel`` and the kernels of ``ops``, until each closure got a name of its own:
+    the relu run then trained with tanh's forward pass, its costs 0.6855, 0.7077, ... against
+    0.6313, 0.6269, ...). Each run is checked against the numpy backend."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), FASTNN_CACHE="1", PYTHONPATH=str(REPO))
+    for acts in (["tanh"], ["relu"], ["relu", "tanh"], ["leaky_relu", "sigmoid", "relu"]):
+        out = subprocess.run(
+            [sys.executable, "-c", CACHED, *acts], env=env, capture_output=True, text=True, timeout=600
+        )
+        assert out.returncode == 0, f"{acts}: {out.stderr[-3000:]}"
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no pointers without the JIT")

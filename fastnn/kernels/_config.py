@@ -198,8 +198,15 @@ def inlined(func):
 
     An inlined body is compiled with its *caller's* flags (``fastmath=False`` here only
     covers calls from Python). So it holds no floating-point arithmetic whose rounding a flag
-    could change, or its callers are all :func:`reduction` kernels, as the step's sum of
-    sample weights is reached only from the :func:`reduction` epoch loops.
+    could change, or its callers all share one set of flags: the step's sum of sample weights
+    is reached only from the :func:`reduction` epoch loops; the optimizer's step
+    (:func:`~fastnn.kernels.optimizers._apply`, and Gram mode's, which calls it) only from
+    kernels without fastmath flags (the :mod:`fastnn.kernels.ops` kernels, :func:`elementwise`)
+    and from Python.
+
+    Inlining is also what lets a caller compile only one branch of a dispatcher: with the
+    code a constant of the caller (a closure's), Numba prunes the other branches before typing
+    them (:mod:`fastnn.kernels.ops`); a kernel compiled on its own types every branch.
     """
     return numba.njit(inline="always", fastmath=False, **COMMON)(func)
 
@@ -217,3 +224,16 @@ def function_pointer(kernel: Callable, signature: numba.core.typing.Signature) -
         name, returned = kernel.py_func.__qualname__, cres.signature.return_type
         raise TypeError(f"{name} returns {returned}, not {signature.return_type}")
     return CompileResultWAP(cres)
+
+
+def named(func: Callable, name: str) -> Callable:
+    """``func`` (a closure a factory makes) renamed ``name``, to compile as a kernel of its own.
+
+    Numba names a compiled function after its qualified name, a counter that starts afresh in
+    every process, and its argument types; the disk cache tells closures apart by their
+    constants, but not those names. Two closures of one factory, compiled in two processes and
+    loaded into a third, then come back under one name, and the linker sends calls of one to the
+    other's code: wrong results, no error (``tests/test_ops.py``). A name per closure, also
+    the name of its cache files, keeps them apart."""
+    func.__name__ = func.__qualname__ = name
+    return func

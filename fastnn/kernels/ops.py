@@ -15,7 +15,9 @@ with its code a closure's constant: Numba prunes the other codes' branches befor
 One kernel per code and kind, made once (:data:`KERNELS`), compiled per dtype on first use
 or loaded from the disk cache. A call through a pointer costs a few nanoseconds, a handful
 per mini-batch. The kernels must not raise: no exception crosses a pointer
-(:class:`~fastnn.kernels._config._Pointed`).
+(:class:`~fastnn.kernels._config._Pointed`). The codes' ``unknown code`` branches are pruned;
+the one check left on their paths, ``gemm``'s on its operands' shapes
+(:mod:`fastnn.kernels._blas`), cannot fail on the loop's own buffers, which the trainer sizes.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numba
 import numpy as np
 from numba import types
 
-from fastnn.kernels._config import elementwise, function_pointer
+from fastnn.kernels._config import elementwise, function_pointer, inlined, named
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden
 from fastnn.kernels.gram import LINEAR_OPTIMIZERS, _gram_step
 from fastnn.kernels.heads import HEAD_CODES, _head
@@ -51,7 +53,8 @@ from fastnn.kernels.products import _mm_backward, _mm_forward
 #:   step on Gram mode's coordinates (:func:`~fastnn.kernels.gram._gram_step`).
 #:
 #: A slot the run never calls (``activate`` without its own first product, ``derive``
-#: without dropout, ``gram_step`` outside Gram mode) holds a kernel that does nothing.
+#: without dropout, ``gram_step`` outside Gram mode) holds a kernel that only fills its outputs
+#: with NaN (compiled in a fraction of the real one's time; a call by mistake cannot go unseen).
 Ops = namedtuple("Ops", "forward backward activate derive head step gram_step")
 
 #: Every kernel made so far, by ``(kind, code)``: each made once, so that it compiles (or
@@ -100,16 +103,32 @@ def _gram_step_kernel(code: int):
     return gram_step
 
 
+# The kernels of the slots a run never calls. Each fills what it would write with NaN: a
+# call by mistake (a flag of the loop out of step with the slots chosen for it) makes the run
+# fail loudly (``on_nonfinite``) instead of training without a layer's activation.
+
+
+@inlined
+def _poison(a):
+    """Every entry of the 2-D ``a`` set to NaN (loops: an array assignment would compile
+    NumPy's broadcasting)."""
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            a[i, j] = np.nan
+
+
 def _nothing_activate(Z, b, D, zero, slope):
-    pass
+    _poison(Z)
 
 
 def _nothing_derive(dA, A, D, db, zero, slope):
-    pass
+    _poison(dA)
+    _poison(db)
 
 
 def _nothing_gram_step(Q, qc, GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon):
-    pass
+    for i in range(Q.size):
+        Q[i] = np.nan
 
 
 #: The factories of each kind, by the code table they are keyed by.
@@ -122,18 +141,20 @@ _FACTORIES = {
     "step": (OPTIMIZER_CODES, _step_kernel),
     "gram_step": ({name: OPTIMIZER_CODES[name] for name in LINEAR_OPTIMIZERS}, _gram_step_kernel),  # Gram mode's
 }
-#: The do-nothing kernel of each kind that may go unused (code -1 in :data:`KERNELS`).
+#: The kernel of each kind that may go unused, for runs that never call it (code -1 in
+#: :data:`KERNELS`).
 _NOTHING = {"activate": _nothing_activate, "derive": _nothing_derive, "gram_step": _nothing_gram_step}
 
 
 def _kernel(kind: str, name: str | None):
     """The kernel of ``kind`` for ``name`` (an activation, loss or optimizer name), or the
-    do-nothing one for None; made on first use."""
+    unused slot's for None; made on first use."""
     codes, factory = _FACTORIES[kind]
     code = -1 if name is None else codes[name]  # a KeyError here is a bug: the spec validated the name
     key = (kind, code)
     if key not in KERNELS:
-        KERNELS[key] = _pointed(_NOTHING[kind] if name is None else factory(code))
+        func = _NOTHING[kind] if name is None else named(factory(code), f"_{kind}_{name}")
+        KERNELS[key] = _pointed(func)
     return KERNELS[key]
 
 
@@ -162,7 +183,7 @@ def ops(
 ) -> Ops:
     """The pointers of one run: ``activation``'s, ``loss``'s and ``optimizer``'s kernels for
     ``dtype``, compiled (or loaded) now. ``activate``, ``derive``, ``gram``: whether the run
-    calls those slots (otherwise they hold the do-nothing kernels)."""
+    calls those slots (otherwise they hold the unused slots' kernels)."""
     sig = signatures(dtype)
     names = {
         "forward": activation,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastnn.kernels._blas import gemm
-from fastnn.kernels._config import dot_products, elementwise, inlined, reduction
+from fastnn.kernels._config import dot_products, elementwise, inlined, named, reduction
 from fastnn.kernels.activations import _RELU, _activate, _derivative, _derive, _forward_hidden
 
 _engine = reduction
@@ -36,9 +36,9 @@ def _finish(v, post, act, bi, E, D, i, j, zero, slope):
 def _product_kernel(post, act_):
     """The compiled product of one ``post`` and ``act`` (closure constants: each kernel
     compiles with its own loops, no branch inside them, and caches apart; :func:`_finish`
-    receives them as plain integers, so that it compiles once for every kernel)."""
+    receives them as plain integers, so that it compiles once for every kernel). Each kernel
+    has a name of its own (:func:`~fastnn.kernels._config.named`)."""
 
-    @elementwise(python=False)
     def product(A, B, out, b, E, D, zero, slope):
         """``out = A @ B``, each entry then finished by :func:`_finish` (``post``, the hidden
         activation ``act``, the bias ``b`` of a forward step, ``E`` of a backward one: ``A`` or
@@ -140,7 +140,7 @@ def _product_kernel(post, act_):
                 p += 1
             i += 1
 
-    return product
+    return elementwise(python=False)(named(product, f"_product_{post}_{act_}"))
 
 
 #: ``product(A, B, out, b, E, D, zero, slope)`` of each use (:func:`_product_kernel`).

@@ -484,7 +484,11 @@ class EpochTrainer:
         self.perm = np.arange(m, dtype=np.int64)
         self.key = np.zeros(EPOCH_KEY, np.uint64)  # the shuffle generator's workspace
         c = constants(dtype)
-        own_product = bool(gram) or (gathers and dims[0] * dims[1] * B > ROWS_MULTIPLY_ADDS)
+        # Which of the loop's optional calls this run makes (_gradient's own conditions: the
+        # first layer's product taken apart, with Gram mode or examples as rows; dropout): the
+        # slots it never calls hold kernels that poison their outputs (fastnn.kernels.ops).
+        rows = bool(gathers and dims[0] * dims[1] * B > ROWS_MULTIPLY_ADDS) and not gram
+        own_product = bool(gram) or rows
         self.hyper = Hyper(
             ops(
                 spec.hidden_activation,
@@ -516,7 +520,7 @@ class EpochTrainer:
             0.0,
             c["zero"],
             c["slope"],
-            own_product and not gram,
+            rows,
             bool(gram),
         )
         self.mode = "gram" if gram else "standard"
