@@ -22,6 +22,7 @@ the one check left on their paths, ``gemm``'s on its operands' shapes
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 
 import numba
@@ -158,6 +159,7 @@ def _kernel(kind: str, name: str | None):
     return KERNELS[key]
 
 
+@functools.cache
 def signatures(dtype: np.dtype) -> dict[str, numba.core.typing.Signature]:
     """Each slot's signature for data of ``dtype``: the types the generic loop passes (2-D
     C-contiguous views of its flat buffers, ``g'(Z)`` in float64, the dtype's constants,
@@ -178,13 +180,16 @@ def signatures(dtype: np.dtype) -> dict[str, numba.core.typing.Signature]:
     }
 
 
+@functools.cache
 def ops(
     activation: str, loss: str, optimizer: str, dtype: np.dtype, *, activate: bool, derive: bool, gram: bool
 ) -> Ops:
     """The pointers of one run: ``activation``'s, ``loss``'s and ``optimizer``'s kernels for
-    ``dtype``, compiled (or loaded) now. ``activate``, ``derive``, ``gram``: whether the run
-    calls those slots (otherwise they hold the unused slots' kernels)."""
-    sig = signatures(dtype)
+    ``dtype``, compiled (or loaded) on the first call. ``activate``, ``derive``, ``gram``:
+    whether the run calls those slots (otherwise they hold the unused slots' kernels).
+    Memoized: making the pointers (a lookup of each compiled kernel and of its address) took
+    about 0.2 ms, more than building the rest of a small run's trainer."""
+    sig = signatures(np.dtype(dtype))
     names = {
         "forward": activation,
         "backward": activation,
