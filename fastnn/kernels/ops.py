@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections import namedtuple
+from types import MappingProxyType
 
 import numba
 import numpy as np
@@ -160,7 +161,7 @@ def _kernel(kind: str, name: str | None):
 
 
 @functools.cache
-def signatures(dtype: np.dtype) -> dict[str, numba.core.typing.Signature]:
+def signatures(dtype: np.dtype) -> MappingProxyType[str, numba.core.typing.Signature]:
     """Each slot's signature for data of ``dtype``: the types the generic loop passes (2-D
     C-contiguous views of its flat buffers, ``g'(Z)`` in float64, the dtype's constants,
     Gram mode's coordinates in float64)."""
@@ -169,15 +170,17 @@ def signatures(dtype: np.dtype) -> dict[str, numba.core.typing.Signature]:
     f1, f2 = types.Array(types.float64, 1, "C"), types.Array(types.float64, 2, "C")
     f, i = types.float64, types.int64
     none = types.none
-    return {
-        "forward": none(a2, a2, a2, a2, f2, d, d),
-        "backward": none(a2, a2, a2, a2, f2, d, d),
-        "activate": none(a2, a2, f2, d, d),
-        "derive": none(a2, a2, f2, a2, d, d),
-        "head": f(a2, a2, a2, a2, a2, f),
-        "step": none(a1, a1, a1, a1, i, f, f, f, f, f, f, f, f, f),
-        "gram_step": none(f1, f1, a1, a1, i, f, f, f, f, f, f, f),
-    }
+    return MappingProxyType(
+        {
+            "forward": none(a2, a2, a2, a2, f2, d, d),
+            "backward": none(a2, a2, a2, a2, f2, d, d),
+            "activate": none(a2, a2, f2, d, d),
+            "derive": none(a2, a2, f2, a2, d, d),
+            "head": f(a2, a2, a2, a2, a2, f),
+            "step": none(a1, a1, a1, a1, i, f, f, f, f, f, f, f, f, f),
+            "gram_step": none(f1, f1, a1, a1, i, f, f, f, f, f, f, f),
+        }
+    )  # read-only: the memoized mapping is shared
 
 
 @functools.cache
