@@ -188,3 +188,31 @@ def test_python_false_with_counted_true_is_an_error():
 
     with pytest.raises(ValueError, match="kernel: a kernel only compiled code calls counts no references"):
         reduction(python=False, counted=True)(kernel)
+
+
+FLAGGED = r"""
+import numpy as np
+from fastnn.kernels.activations import _row_sums
+dZ, db = np.ones((3, 5)), np.zeros((3, 1))
+_row_sums(dZ, db)
+print(_row_sums.py_func.__qualname__, sum(_row_sums.stats.cache_hits.values()), db.ravel().tolist())
+"""
+
+
+def test_kernels_compiled_without_fastmath_are_cached_apart(tmp_path):
+    """``FASTNN_FASTMATH=0`` must never run code a default process cached (reassociated sums),
+    nor the other way round: Numba's cache key holds no compile flags, so the kernels take
+    another name, hence other cache files. Processes sharing one cache: a default one, then
+    two without fastmath (the first compiles, the second loads its own entry), then a default
+    one again, which loads the first. Mutation tried: the renaming removed: caught (the
+    process without fastmath loaded the default one's kernel)."""
+    runs = []
+    for fastmath in ("1", "0", "0", "1"):
+        env = dict(os.environ, FASTNN_CACHE="1", NUMBA_CACHE_DIR=str(tmp_path), FASTNN_FASTMATH=fastmath)
+        out = subprocess.run([sys.executable, "-c", FLAGGED], capture_output=True, text=True, timeout=600, env=env)
+        assert out.returncode == 0, out.stderr
+        runs.append(out.stdout.split(maxsplit=2))
+    names, hits = [r[0] for r in runs], [int(r[1]) for r in runs]
+    assert names == ["_row_sums", "_row_sums__exact", "_row_sums__exact", "_row_sums"]
+    assert hits == [0, 0, 1, 1], hits
+    assert all(r[2].strip() == "[5.0, 5.0, 5.0]" for r in runs)

@@ -45,6 +45,12 @@ NUMPY_BLAS = _flag("FASTNN_NUMPY_BLAS", True)
 #: NaN as NumPy does (and lets divisions vectorize) instead of raising.
 COMMON = {"cache": CACHE, "nogil": True, "error_model": "numpy"}
 
+#: Appended to every kernel's name under ``FASTNN_FASTMATH=0``: Numba's disk cache tells
+#: compiled code apart by its source and argument types but not by its compile flags, so a
+#: process without fastmath flags would otherwise load what a process with them cached, and
+#: the other way round (``tests/test_config.py``).
+EXACT_SUFFIX = "__exact"
+
 #: Flags for reduction kernels: reassociation only.
 REDUCTION_FASTMATH = {"reassoc"} if FASTMATH else False
 
@@ -121,6 +127,8 @@ def _compile(
         raise ValueError(f"{func.__qualname__}: a kernel only compiled code calls counts no references")
     if pointer and python:
         raise ValueError(f"{func.__qualname__}: a kernel called through a pointer is called by compiled code only")
+    if not FASTMATH:  # cached apart: Numba's cache key holds the code and the types, not the flags
+        named(func, f"{func.__qualname__}{EXACT_SUFFIX}")
     if numba.config.DISABLE_JIT or (python and counted is not False):
         return numba.njit(fastmath=fastmath, _nrt=True, **COMMON)(func)
     options = {key: value for key, value in COMMON.items() if key != "cache"}
