@@ -28,7 +28,11 @@ from types import MappingProxyType
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.np.numpy_support import as_dtype
 
 from fastnn.kernels._config import elementwise, function_pointer, inlined, named
 from fastnn.kernels.activations import ACT_CODES, _backward_hidden, _forward_hidden
@@ -37,7 +41,9 @@ from fastnn.kernels.heads import HEAD_CODES, _head
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _apply
 from fastnn.kernels.products import _mm_backward, _mm_forward
 
-#: The pointers the generic loop calls (:class:`~fastnn.kernels.training.Hyper`'s ``ops``):
+#: The addresses of the kernels the generic loop calls (:class:`~fastnn.kernels.training.Hyper`'s
+#: ``ops``: plain integers, which cost nothing to pass from Python; the loop makes each a
+#: function with :func:`function`):
 #:
 #: - ``forward(W, A_prev, Z, b, D, zero, slope)``: a hidden layer's product, bias and
 #:   activation (:func:`~fastnn.kernels.products._mm_forward`);
@@ -187,11 +193,16 @@ def signatures(dtype: np.dtype) -> MappingProxyType[str, numba.core.typing.Signa
 def ops(
     activation: str, loss: str, optimizer: str, dtype: np.dtype, *, activate: bool, derive: bool, gram: bool
 ) -> Ops:
-    """The pointers of one run: ``activation``'s, ``loss``'s and ``optimizer``'s kernels for
+    """The addresses of one run's kernels: ``activation``'s, ``loss``'s and ``optimizer``'s for
     ``dtype``, compiled (or loaded) on the first call. ``activate``, ``derive``, ``gram``:
     whether the run calls those slots (otherwise they hold the unused slots' kernels).
-    Memoized: making the pointers (a lookup of each compiled kernel and of its address) took
-    about 0.2 ms, more than building the rest of a small run's trainer."""
+    Memoized: finding each compiled kernel and its address took about 0.2 ms, more than
+    building the rest of a small run's trainer.
+
+    Addresses, not Numba's function objects: a function object passed from Python is
+    converted at every call of the compiled loop (its signature unpickled, its address looked
+    up: about 12 µs each, 85 µs a call for the seven slots), which a loop called once an epoch
+    (early stopping) or once an evaluation (L-BFGS) pays every time."""
     sig = signatures(np.dtype(dtype))
     names = {
         "forward": activation,
@@ -202,7 +213,40 @@ def ops(
         "step": optimizer,
         "gram_step": optimizer if gram else None,
     }
-    return Ops(*(function_pointer(_kernel(kind, names[kind]), sig[kind]) for kind in Ops._fields))
+    return Ops(*(_address(function_pointer(_kernel(kind, names[kind]), sig[kind])) for kind in Ops._fields))
+
+
+def _address(pointer):
+    """The address a :func:`function_pointer` holds (under ``NUMBA_DISABLE_JIT``, the Python
+    function itself, which :func:`function` then returns as it is)."""
+    return pointer if numba.config.DISABLE_JIT else pointer.address
+
+
+@intrinsic
+def function(typingctx, address, kind, like):
+    """The kernel at ``address`` (from :data:`Ops`) as a function compiled code can call, of
+    slot ``kind``'s signature (a string literal) for the dtype of the array ``like``
+    (:func:`signatures`, the one :func:`ops` compiled it for). A call with other argument
+    types is a typing error."""
+    if not (isinstance(address, types.Integer) and isinstance(kind, types.StringLiteral)):
+        return None
+    if not isinstance(like, types.Array) or kind.literal_value not in Ops._fields:
+        return None
+    fnty = types.FunctionType(signatures(as_dtype(like.dtype))[kind.literal_value])
+
+    def codegen(context, builder, sig, args):
+        value = cgutils.create_struct_proxy(fnty)(context, builder)
+        value.c_addr = builder.inttoptr(args[0], ir.IntType(8).as_pointer())
+        return value._getvalue()
+
+    return fnty(address, kind, like), codegen
+
+
+if numba.config.DISABLE_JIT:
+
+    def function(address, kind, like):  # noqa: F811
+        """The Python function itself (:func:`_address`)."""
+        return address
 
 
 def warm(dtype: np.dtype) -> None:

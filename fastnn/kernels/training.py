@@ -34,7 +34,7 @@ from fastnn.kernels.batching import EPOCH_KEY, _epoch_permutation
 from fastnn.kernels.engine import MODES, _dummy, choose_mode
 from fastnn.kernels.gram import _load_p, _w1_squares, gram_arrays, gram_refusal, gram_w1
 from fastnn.kernels.heads import HEAD_CODES, _weigh
-from fastnn.kernels.ops import ops
+from fastnn.kernels.ops import function, ops
 from fastnn.kernels.optimizers import OPTIMIZER_CODES, _corrections
 from fastnn.kernels.products import (
     SMALL_PRODUCT,
@@ -202,9 +202,9 @@ def _gradient(X, Y, w, net, hp, t):
             D = _view(net.D, net.a_off[l], d[l], B) if derivative else net.D1
             b = _view(net.P, net.b_off[l], d[l], 1)
             if own_product:  # then the layer's own pass
-                hp.ops.activate(A, b, D, hp.zero, hp.slope)
+                function(hp.ops.activate, "activate", net.P)(A, b, D, hp.zero, hp.slope)
             else:
-                hp.ops.forward(W, A_prev, A, b, D, hp.zero, hp.slope)
+                function(hp.ops.forward, "forward", net.P)(W, A_prev, A, b, D, hp.zero, hp.slope)
             if dropout:
                 M = _view(net.M, net.a_off[l], d[l], B)
                 if hp.fixed_masks:
@@ -216,7 +216,7 @@ def _gradient(X, Y, w, net, hp, t):
     dZ = _view(net.dZ, net.a_off[L], d[L], B)
     b_L, db_L = _view(net.P, net.b_off[L], d[L], 1), _view(net.G, net.b_off[L], d[L], 1)
     A_L = _view(net.A, net.a_off[L], d[L], B)
-    cost = hp.ops.head(A_L, b_L, Y, dZ, db_L, hp.clip)
+    cost = function(hp.ops.head, "head", net.P)(A_L, b_L, Y, dZ, db_L, hp.clip)
     if hp.weighted:
         cost = _weigh(hp.head, A_L, Y, dZ, db_L, w, hp.clip)
     cost *= hp.loss_scale
@@ -247,9 +247,9 @@ def _gradient(X, Y, w, net, hp, t):
                 _mm_tn(W, dZ, dZ_prev)
                 _apply_mask(dZ_prev, _view(net.M, net.a_off[l - 1], d[l - 1], B), hp.keep_prob)
                 db = _view(net.G, net.b_off[l - 1], d[l - 1], 1)
-                hp.ops.derive(dZ_prev, A_prev, D, db, hp.zero, hp.slope)
+                function(hp.ops.derive, "derive", net.P)(dZ_prev, A_prev, D, db, hp.zero, hp.slope)
             else:
-                hp.ops.backward(W, dZ, dZ_prev, A_prev, D, hp.zero, hp.slope)
+                function(hp.ops.backward, "backward", net.P)(W, dZ, dZ_prev, A_prev, D, hp.zero, hp.slope)
     return cost
 
 
@@ -271,15 +271,17 @@ def _step(X, Y, w, net, hp, lr, t):
     # weights (the first n_w entries, with their L2 term) and the biases, in one call.
     l2_over_b, beta, beta1, beta2, epsilon = hp.l2 / B, hp.beta, hp.beta1, hp.beta2, hp.epsilon
     c1, c2 = _corrections(hp.opt, beta1, beta2, t + 1)
+    step = function(hp.ops.step, "step", net.P)
     if hp.gram:  # W1 through its Gram-mode coordinates, the rest of the parameters as they are
         d, b = net.dims, Y.shape[1]
         k, w1 = d[1] * b, d[1] * d[0]
         dZ1 = net.dZ[net.a_off[1] : net.a_off[1] + k]
-        hp.ops.gram_step(net.Q, net.qc, net.GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
+        gram_step = function(hp.ops.gram_step, "gram_step", net.P)
+        gram_step(net.Q, net.qc, net.GdZ, dZ1, k, B, l2_over_b, lr, beta, beta1, beta2, epsilon)
         P, G, V, S = net.P[w1:], net.G[w1:], net.V[w1:], net.S[w1:]
-        hp.ops.step(P, G, V, S, net.n_w - w1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
+        step(P, G, V, S, net.n_w - w1, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
     else:
-        hp.ops.step(net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
+        step(net.P, net.G, net.V, net.S, net.n_w, B, l2_over_b, lr, beta, beta1, beta2, epsilon, c1, c2)
     return cost
 
 
