@@ -2,9 +2,10 @@
 
 The generic loop (:func:`fastnn.kernels.training._epochs`, and scikit-learn's,
 :func:`fastnn.kernels.estimator._sk_epochs`) is compiled once per dtype. What depends on the
-hidden activation, the head and the optimizer, it calls through the pointers of an
-:class:`Ops` tuple (Numba's first-class functions: a ``FunctionType`` per signature, the same
-for every activation, head or optimizer), so that a run compiles the kernels of its own
+hidden activation, the head and the optimizer, it calls through the addresses of an
+:class:`Ops` tuple, each made a function inside the loop (:func:`function`: Numba's
+first-class functions, a ``FunctionType`` per slot, the same for every activation, head or
+optimizer), so that a run compiles the kernels of its own
 activation, head and optimizer and nothing of the others. Compiled into the loop behind
 branches on codes read at run time, every one of them was compiled by every run: about a
 quarter of the generic model's cold compile (README, "Compile latency").
