@@ -8,7 +8,7 @@ buffers, the dropout masks (:mod:`fastnn.kernels.regularization`), the head
 epoch's learning rate all happen in compiled code; Python is re-entered once per chunk of
 epochs. What differs between runs is read from one :class:`Hyper` tuple of codes and
 numbers, built from the :class:`~fastnn.spec.TrainingSpec` by :class:`EpochTrainer`; what
-depends on the hidden activation, the head and the optimizer is called through the pointers it
+depends on the hidden activation, the head and the optimizer is called through the addresses it
 holds (:mod:`fastnn.kernels.ops`), so that the loop compiles once per dtype and a run compiles
 only its own activation's, head's and optimizer's kernels.
 
@@ -55,7 +55,7 @@ _engine = reduction
 DECAY_CODES = {name: code for code, name in enumerate(DECAYS)}
 _CONSTANT, _INVERSE, _STEP = (DECAY_CODES[n] for n in (None, "inverse", "step"))
 
-#: The run's settings as the compiled loop reads them (the pointers to its activation's,
+#: The run's settings as the compiled loop reads them (the addresses of its activation's,
 #: head's and optimizer's kernels, :class:`~fastnn.kernels.ops.Ops`; codes; then numbers in
 #: float64). ``clip``: 0 (the exact loss), or the probability clip of scikit-learn's log-loss, which
 #: its estimators set (read by the cross-entropy heads and by the weighted head, ``_weigh``).
@@ -498,7 +498,7 @@ class EpochTrainer:
                 spec.optimizer,
                 dtype,
                 activate=own_product and L > 1,
-                derive=spec.keep_prob < 1,
+                derive=spec.keep_prob < 1 and L > 1,
                 gram=bool(gram),
             ),
             HEAD_CODES[spec.loss],
