@@ -510,8 +510,12 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_bit_for_bit(client, tmp_path):
             proc.kill()
         proc.wait(timeout=60)
     assert proc.returncode == 130, err
-    said = re.search(rf"training interrupted at iteration (\d+); checkpoint saved to {re.escape(str(ckpt))}\n$", err)
-    assert said, err
+    # The message on a line of its own, and no traceback. Not necessarily the last line: the
+    # in-process cluster, shut down at exit, may log its workers' removal after it (seen twice
+    # in the tenth session's runs, the order being a matter of timing).
+    message = rf"^training interrupted at iteration (\d+); checkpoint saved to {re.escape(str(ckpt))}$"
+    said = re.search(message, err, re.M)
+    assert said and "Traceback" not in err, err
     done = int(said[1])
     _, costs, meta = fastnn.io.load_checkpoint(ckpt)
     assert meta["backend"] == "dask" and costs.size == done > 20
