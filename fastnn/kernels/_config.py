@@ -27,7 +27,6 @@ from collections.abc import Callable
 import numba
 from numba.core.compiler import CompileResult
 from numba.core.registry import CPUDispatcher
-from numba.core.types.function_type import CompileResultWAP
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -219,11 +218,12 @@ def inlined(func):
     return numba.njit(inline="always", fastmath=False, **COMMON)(func)
 
 
-def function_pointer(kernel: Callable, signature: numba.core.typing.Signature) -> object:
-    """``kernel`` (a :class:`_Pointed` kernel) compiled for ``signature`` (or loaded from the
-    cache), as a value compiled code calls through a pointer: Numba types it as
-    ``FunctionType(signature)``, whatever the kernel. Under ``NUMBA_DISABLE_JIT`` the Python
-    function itself."""
+def function_pointer(kernel: Callable, signature: numba.core.typing.Signature) -> int | Callable:
+    """The address of ``kernel`` (a :class:`_Pointed` kernel) compiled for ``signature`` (or
+    loaded from the cache): its C wrapper's entry point, which compiled code calls as a
+    ``FunctionType(signature)`` (:func:`fastnn.kernels.ops.function`). A plain integer: Numba
+    converts a function object passed from Python at every call, an integer for nothing.
+    Under ``NUMBA_DISABLE_JIT`` the Python function itself."""
     if numba.config.DISABLE_JIT:
         return kernel
     kernel.compile(signature.args)
@@ -231,7 +231,7 @@ def function_pointer(kernel: Callable, signature: numba.core.typing.Signature) -
     if cres.signature != signature:
         name, returned = kernel.py_func.__qualname__, cres.signature.return_type
         raise TypeError(f"{name} returns {returned}, not {signature.return_type}")
-    return CompileResultWAP(cres)
+    return cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
 
 
 def named(func: Callable, name: str) -> Callable:

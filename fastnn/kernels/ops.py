@@ -214,13 +214,7 @@ def ops(
         "step": optimizer,
         "gram_step": optimizer if gram else None,
     }
-    return Ops(*(_address(function_pointer(_kernel(kind, names[kind]), sig[kind])) for kind in Ops._fields))
-
-
-def _address(pointer):
-    """The address a :func:`function_pointer` holds (under ``NUMBA_DISABLE_JIT``, the Python
-    function itself, which :func:`function` then returns as it is)."""
-    return pointer if numba.config.DISABLE_JIT else pointer.address
+    return Ops(*(function_pointer(_kernel(kind, names[kind]), sig[kind]) for kind in Ops._fields))
 
 
 @intrinsic
@@ -246,13 +240,13 @@ def function(typingctx, address, kind, like):
 if numba.config.DISABLE_JIT:
 
     def function(address, kind, like):  # noqa: F811
-        """The Python function itself (:func:`_address`)."""
+        """The Python function itself (what :func:`function_pointer` gives without the JIT)."""
         return address
 
 
 def warm(dtype: np.dtype) -> None:
     """Compile (or load) every kernel of every kind for ``dtype`` (:func:`fastnn.warmup`)."""
-    sig = signatures(dtype)
+    sig = signatures(np.dtype(dtype))
     for kind, (codes, _) in _FACTORIES.items():
         for name in [*codes, *([None] if kind in _NOTHING else [])]:
             function_pointer(_kernel(kind, name), sig[kind])
