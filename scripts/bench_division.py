@@ -79,7 +79,7 @@ def main() -> None:
         arrays = {k: [start[0].copy(), start[1].copy(), np.zeros(N), np.zeros(N)] for k in runs}
         for k, run in runs.items():
             run(*arrays[k], 0)
-        for a, b in zip(arrays["quotients"], arrays["divisions"]):
+        for a, b in zip(arrays["quotients"], arrays["divisions"], strict=True):
             assert np.array_equal(a, b), "the two steps differ"
         times = {k: [] for k in runs}
         for r in range(7):
@@ -87,7 +87,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 run(*arrays[k], STEPS * (r + 1))
                 times[k].append(time.perf_counter() - t0)
-        for a, b in zip(arrays["quotients"], arrays["divisions"]):
+        for a, b in zip(arrays["quotients"], arrays["divisions"], strict=True):
             assert np.array_equal(a, b), "the two steps differ"
         q, d = (statistics.median(times[k]) * 1e3 for k in runs)
         print(f"| {name} | {q:.2f} ms | {d:.2f} ms | {d / q:.2f}x |", flush=True)
