@@ -1,20 +1,25 @@
-"""Markstein's correction (:mod:`fastnn.kernels._division`) checked exhaustively at 24 bits.
+"""Markstein's correction (:mod:`fastnn.kernels._division`) checked where every case can be.
 
-The float64 quotient cannot be checked on every numerator; the same algorithm in float32
-(``y = RN(1/b)``, ``q = RN(a y)``, ``r = fma(q, b, -a)``, ``RN(q - r y)``, all in float32)
-can: every non-negative float32 numerator (2^31 of them; the sign is symmetric) for each
-divisor, compared with float32 division. Divisors: the 64 largest significands below 2
-(where the argument's margin is least) and 300 random ones in [1, 2) (exponents only scale
-the problem). Differences are counted apart where the quotient, or the residual, leaves
-the normal range (quotients below 2^-100 or above 3e38), which the module excludes. About
-two seconds a divisor.
+The float64 quotient cannot be checked on every numerator; the same algorithm at fewer bits
+can. With the divisor's significand ``d`` in [1, 2) (the module scales by the power of two
+apart, exactly), ``y = RN(1/d)``, ``q = RN(a y)``, ``r = RN(d q - a)`` (one rounding: a
+fused multiply-add), result ``RN(q - r y)`` (another), against ``RN(a / d)``:
 
-    python scripts/check_division.py [--random 300] [--seed 7]
+* at ``p`` = 4 to 14 bits (``--bits``), every numerator and every divisor significand, the
+  roundings to ``p`` bits done on exact float64 values (``2p`` bits and their sums fit);
+* in float32 (24 bits, hardware ``fma``), every non-negative float32 numerator (2^31; the
+  sign is symmetric) for the 64 largest significands below 2 (where the argument's margin
+  is least) and ``--random`` others in [1, 2). Differences are counted apart where the
+  quotient or the residual leaves the normal range (quotients below 2^-100 or above 3e38),
+  which the module excludes. About a second a divisor.
+
+    python scripts/check_division.py [--bits 14] [--random 300] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
 import numba
@@ -33,6 +38,32 @@ def _fma32(typingctx, a, b, c):
         return builder.call(fn, args)
 
     return a(a, b, c), codegen
+
+
+@numba.njit(error_model="numpy")
+def _round(x, p):
+    """``x`` rounded to ``p`` significant bits, ties to even."""
+    if x == 0.0:
+        return x
+    m, e = math.frexp(x)
+    return math.ldexp(np.rint(math.ldexp(m, p)), e - p)
+
+
+@numba.njit(error_model="numpy")
+def _simulate(p):
+    """Differences over every ``p``-bit numerator and divisor significand."""
+    low, high = 1 << (p - 1), 1 << p
+    differences = 0
+    for D in range(low, high):
+        d = math.ldexp(float(D), 1 - p)  # in [1, 2)
+        y = _round(1.0 / d, p)
+        for A in range(low, high):
+            a = math.ldexp(float(A), 1 - p)
+            q = _round(a * y, p)
+            r = _round(q * d - a, p)
+            if _round(q - r * y, p) != _round(a / d, p):
+                differences += 1
+    return differences
 
 
 @numba.njit(error_model="numpy")
@@ -61,9 +92,12 @@ def _count(b):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bits", type=int, default=14, help="simulate every case from 4 bits up to this")
     parser.add_argument("--random", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    for p in range(4, args.bits + 1):
+        print(f"{p} bits, every numerator and divisor significand: {_simulate(p)} differences", flush=True)
     top = [np.float32(2 - k * 2.0**-23) for k in range(1, 65)]
     divisors = top + list((1 + np.random.default_rng(args.seed).random(args.random)).astype(np.float32))
     t0 = time.perf_counter()
