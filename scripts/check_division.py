@@ -5,7 +5,7 @@ can. With the divisor's significand ``d`` in [1, 2) (the module scales by the po
 apart, exactly), ``y = RN(1/d)``, ``q = RN(a y)``, ``r = RN(d q - a)`` (one rounding: a
 fused multiply-add), result ``RN(q - r y)`` (another), against ``RN(a / d)``:
 
-* at ``p`` = 4 to 14 bits (``--bits``), every numerator and every divisor significand, the
+* at ``p`` = 4 to 15 bits (``--bits``), every numerator and every divisor significand, the
   roundings to ``p`` bits done on exact float64 values (``2p`` bits and their sums fit);
 * in float32 (24 bits, hardware ``fma``), every non-negative float32 numerator (2^31; the
   sign is symmetric) for the 64 largest significands below 2 (where the argument's margin
@@ -13,7 +13,7 @@ fused multiply-add), result ``RN(q - r y)`` (another), against ``RN(a / d)``:
   quotient or the residual leaves the normal range (quotients below 2^-100 or above 3e38),
   which the module excludes. About a second a divisor.
 
-    python scripts/check_division.py [--bits 14] [--random 300] [--seed 7]
+    python scripts/check_division.py [--bits 15] [--random 300] [--seed 7]
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _count(b):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bits", type=int, default=14, help="simulate every case from 4 bits up to this")
+    parser.add_argument("--bits", type=int, default=15, help="simulate every case from 4 bits up to this")
     parser.add_argument("--random", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

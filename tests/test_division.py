@@ -17,7 +17,7 @@ import numba
 import numpy as np
 import pytest
 
-from fastnn.kernels._division import quotient, reciprocal
+from fastnn.kernels._division import LARGEST, SMALLEST, quotient, reciprocal
 
 pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="the plain-Python quotient is the division itself")
 
@@ -156,3 +156,15 @@ def test_quotients_in_the_lowest_normal_binade():
         a = q * b
         keep = np.abs(a) >= 2.0**-966
         _check(a[keep], b, "lowest normal binade")
+
+
+def test_divisors_out_of_the_range_are_divided():
+    """Divisors below ``SMALLEST`` or above ``LARGEST`` (a sum of tiny or huge sample weights),
+    subnormal or negative ones: the division itself, even for the numerators the correction
+    would miss (below ``2^-969``, or whose quotients are subnormal)."""
+    rng = np.random.default_rng(17)
+    a = _random(rng, 100_000, np.float64, -1074, 1023)
+    a[:1000] = np.ldexp(rng.integers(1, 1 << 20, 1000).astype(float), -1074)
+    for b in (1e-321, 4e-320, 1e-306, 1e-300, 2.0**-65 * 1.3, 2.0**65 * 1.3, 1e300, -200.0, -0.1, -1e-300):
+        _check(a, b, "out of range")
+    assert SMALLEST <= 1 - 0.999 and 2.0**-53 >= SMALLEST and LARGEST >= 2.0**53  # every batch size and correction

@@ -4,7 +4,7 @@ The optimizer steps divide every gradient sum by the batch size and, for the cou
 both moments by their bias corrections: three divisions per parameter by numbers fixed for
 the step. In float64 a vector divide is the slowest instruction of those loops; here each
 is a product and two fused multiply-adds (one epoch's 300 steps of the 60,000 x 784 softmax
-model's 109,386 parameters: the course's Adam 1.16x and scikit-learn's 1.26x faster,
+model's 109,386 parameters: the course's Adam 1.13x to 1.15x faster, scikit-learn's 1.26x to 1.28x,
 ``python scripts/bench_division.py``). Call :func:`reciprocal` once before the loop and
 :func:`quotient` inside it: the result is the IEEE quotient ``a / b``, bit for bit the
 reference's NumPy division, in the range below. float32 keeps the divide instruction: there
@@ -24,21 +24,24 @@ a boundary is a nonzero multiple of its last bits). Where ``Q`` is that close to
 ``q`` is one of its two neighbours, ``r`` is exact and ``|(q - Q) e| <= ulp(Q) 2^-55 d``,
 less than that distance since ``d < 2``. Where ``a y`` rounds more than an ulp from ``Q``
 (both significands near 2) the outline is not a proof, and checks stand in for one: the
-same algorithm on every numerator and every divisor significand at 4 to 16 bits, and on
+same algorithm on every numerator and every divisor significand at 4 to 15 bits, and on
 every float32 numerator for 364 divisors (``python scripts/check_division.py``), no
 difference; ``tests/test_division.py`` against NumPy's division on ten million float64
 quotients and on quotients built as close to a rounding boundary as two floats allow.
 
-The range: ``b`` positive and normal (batch sizes and Adam's corrections are; a zero
-divisor gives division's infinities and NaN), and, unless ``b`` is a power of two (then
-``q`` is exact: Adam's corrections become exactly 1 after a few hundred steps), ``|a|``
-at least about ``2^-969`` (the residual then is normal) and a normal quotient. Outside it
-the result may differ from the quotient by an ulp, and for a subnormal ``a`` by a few
-units of ``2^-1074 / min(b, 1)`` besides (at most four in the tests): only a gradient or
-moment below 1e-290 gets there, and the step adds such a quotient to a parameter, or
-under a square root to ``epsilon``, which swallow it. Zeros keep their sign (``d q - a``,
-not ``a - d q``); where ``q`` is infinite or NaN it is returned as it is (the correction
-would be NaN: an infinite moment must stay infinite, as the reference's).
+The range: divisors in [``2^-64``, ``2^64``] (batch sizes, Adam's corrections, sums of sample
+weights of ordinary size; :func:`reciprocal` flags the others, negative, zero, subnormal or
+huge ones included, and :func:`quotient` divides by them); numerators of at least about
+``2^-969`` (the residual then is normal) with a normal quotient, unless ``b`` is a power of
+two (then ``q`` is exact: Adam's first correction becomes exactly 1 after 356 steps at
+``beta1 = 0.9``, the second after 37,412 at ``beta2 = 0.999``). Below that the result is
+within an ulp of the quotient plus a few units of ``2^-1074 / min(b, 1)`` (at most four in
+the tests: an absolute bound; relative to a quotient of a subnormal numerator it can be
+large). Only gradient sums or moments under 1e-290 get there, and the step adds such a
+quotient to a parameter, or under a square root to ``epsilon``, which swallow it. Zeros
+keep their sign (``d q - a``, not ``a - d q``); where ``q`` is infinite or NaN it is returned
+as it is (the correction would be NaN: an infinite moment must stay infinite, as the
+reference's).
 """
 
 from __future__ import annotations
@@ -56,13 +59,23 @@ from fastnn.kernels._vmath import fma
 _inline = numba.njit(inline="always", **COMMON)
 
 
+#: Divisors taken through Markstein's correction: ``2^-64 <= b <= 2^64`` (batch sizes, Adam's
+#: corrections, any sum of sample weights of ordinary size). Others are divided: below,
+#: a sum of tiny sample weights would bring ordinary quotients of numerators under
+#: ``2^-969``, outside the correction's range; above, ordinary numerators would give
+#: subnormal quotients.
+SMALLEST, LARGEST = 2.0**-64, 2.0**64
+
+
 @_inline
 def reciprocal(b):
-    """``(d, RN(1/d), 2^-k)`` for ``b = d 2^k``, ``d`` in [1, 2): what :func:`quotient` needs of
-    ``b``, computed once (float64)."""
-    mantissa, exponent = math.frexp(np.float64(b))  # mantissa in [0.5, 1)
+    """``(d, RN(1/d), 2^-k, use)`` for ``b = d 2^k``, ``d`` in [1, 2): what :func:`quotient`
+    needs of ``b``, computed once (float64); ``use``: ``b`` is in [:data:`SMALLEST`,
+    :data:`LARGEST`], where the correction is taken (elsewhere :func:`quotient` divides)."""
+    b = np.float64(b)
+    mantissa, exponent = math.frexp(b)  # mantissa in [0.5, 1)
     d = 2.0 * mantissa
-    return d, 1.0 / d, math.ldexp(1.0, 1 - exponent)
+    return d, 1.0 / d, math.ldexp(1.0, 1 - exponent), SMALLEST <= b <= LARGEST
 
 
 def quotient(a, b, parts):
@@ -79,7 +92,9 @@ if not numba.config.DISABLE_JIT:
         if a == b == types.float64:
 
             def markstein(a, b, parts):
-                d, y, scale = parts
+                d, y, scale, use = parts
+                if not use:  # loop-invariant: LLVM makes two loops of the caller's
+                    return a / b
                 q = a * y
                 r = fma(q, d, -a)
                 corrected = fma(-r, y, q)  # NaN only where q is infinite or NaN: then q
