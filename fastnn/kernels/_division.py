@@ -53,11 +53,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from fastnn.kernels._config import COMMON
+from fastnn.kernels._config import inlined
 from fastnn.kernels._vmath import fma
-
-_inline = numba.njit(inline="always", **COMMON)
-
 
 #: Divisors taken through Markstein's correction: ``2^-64 <= b <= 2^64`` (batch sizes, Adam's
 #: corrections, any sum of sample weights of ordinary size). Others are divided: below,
@@ -67,7 +64,7 @@ _inline = numba.njit(inline="always", **COMMON)
 SMALLEST, LARGEST = 2.0**-64, 2.0**64
 
 
-@_inline
+@inlined
 def reciprocal(b):
     """``(d, RN(1/d), 2^-k, use)`` for ``b = d 2^k``, ``d`` in [1, 2): what :func:`quotient`
     needs of ``b``, computed once (float64); ``use``: ``b`` is in [:data:`SMALLEST`,
